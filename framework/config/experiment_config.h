@@ -1,0 +1,162 @@
+// The typed configuration of one experiment (`fct train exp.yaml`). Each struct declares its keys,
+// defaults, documentation and checks exactly once, in its visit() method; the YAML reader, the
+// resolved-config writer and the override grammar are all driven by these visit() methods
+// (framework/config/config_reader.h). Defaults live in the member initialisers.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "framework/config/checks.h"
+
+namespace fct::config {
+
+struct DataConfig {
+  std::string name = "fashion_mnist";  // dataset registry name (framework/data/dataset_registry.h)
+  std::string root;                    // "" = the dataset's default location
+  std::vector<int64_t> classes;        // class subset, e.g. [0, 1, 2, 3, 4]; empty = all classes
+  std::string train_split = "train";
+  std::string val_split = "test";
+  bool augment = true;                 // light augmentation on the training split
+  int64_t limit = 0;                   // use only the first N samples of each split (0 = all); for tests
+  int64_t loader_threads = 0;          // decoding threads per rank (0 = auto)
+
+  template <class V>
+  void visit(V& v) {
+    v("name", name, "dataset, by registry name", not_empty());
+    v("root", root, "dataset directory ('' = the dataset's default location)");
+    v("classes", classes, "class subset, e.g. [0, 1, 2, 3, 4]; empty = every class", each(at_least<int64_t>(0)));
+    v("train_split", train_split, "split used for training", not_empty());
+    v("val_split", val_split, "split used for validation accuracy", not_empty());
+    v("augment", augment, "light augmentation of training images");
+    v("limit", limit, "use only the first N samples of each split (0 = all)", at_least<int64_t>(0));
+    v("loader_threads", loader_threads, "data-loading threads per rank (0 = auto)", at_least<int64_t>(0));
+  }
+};
+
+struct ModelConfig {
+  std::string arch = "resnet18_small";  // model registry name (framework/models/model_registry.h)
+  int64_t embedding_dim = 128;
+  int64_t width = 64;                   // channels of the first stage (64 = torchvision's ResNet)
+  std::string head = "conv";            // "conv": last block projects to embedding_dim (protocol); "linear"
+
+  template <class V>
+  void visit(V& v) {
+    v("arch", arch, "backbone, by registry name", not_empty());
+    v("embedding_dim", embedding_dim, "embedding dimension d", in_range<int64_t>(1, 65536));
+    v("width", width, "channels of the first stage (64 = torchvision ResNet)", in_range<int64_t>(1, 4096));
+    v("head", head, "embedding head: conv (protocol) or linear", one_of({"conv", "linear"}));
+  }
+};
+
+struct LossConfig {
+  std::string name = "cross_entropy";  // loss registry name
+  double label_smoothing = 0.1;
+
+  template <class V>
+  void visit(V& v) {
+    v("name", name, "loss, by registry name", not_empty());
+    v("label_smoothing", label_smoothing, "label smoothing of the cross-entropy", in_range(0.0, 1.0));
+  }
+};
+
+struct OptimizerConfig {
+  std::string name = "sgd";
+  double lr = 0.1;  // peak learning rate for the global batch
+  double momentum = 0.9;
+  bool nesterov = false;
+  double weight_decay = 5e-4;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  double eps = 1e-8;
+
+  template <class V>
+  void visit(V& v) {
+    v("name", name, "optimiser: sgd or adam", one_of({"sgd", "adam"}));
+    v("lr", lr, "peak learning rate for the global batch", positive());
+    v("momentum", momentum, "SGD momentum", in_range(0.0, 1.0));
+    v("nesterov", nesterov, "SGD Nesterov momentum");
+    v("weight_decay", weight_decay, "L2 weight decay", at_least(0.0));
+    v("beta1", beta1, "Adam beta1", in_range(0.0, 1.0));
+    v("beta2", beta2, "Adam beta2", in_range(0.0, 1.0));
+    v("eps", eps, "Adam epsilon", positive());
+  }
+};
+
+struct ScheduleConfig {
+  int64_t epochs = 10;
+  double warmup_epochs = 1.0;  // linear warm-up from 0 to the peak lr, then cosine to 0
+  int64_t batch_size = 256;    // global batch, split evenly across ranks
+  int64_t eval_batch_size = 1024;
+
+  template <class V>
+  void visit(V& v) {
+    v("epochs", epochs, "training epochs", in_range<int64_t>(1, 100000));
+    v("warmup_epochs", warmup_epochs, "linear warm-up epochs before the cosine decay", at_least(0.0));
+    v("batch_size", batch_size, "global batch size (split evenly across ranks)", in_range<int64_t>(1, 1 << 24));
+    v("eval_batch_size", eval_batch_size, "batch size per rank for evaluation", in_range<int64_t>(1, 1 << 24));
+  }
+};
+
+struct DistConfig {
+  std::string backend = "auto";  // communicator registry name: mpi, nccl, or auto (nccl on GPU)
+  std::string device = "auto";   // cpu, cuda, or auto
+  double bucket_mb = 25.0;       // gradient bucket cap (PyTorch DDP's default)
+  double first_bucket_mb = 1.0;  // small first bucket, as DDP, so the first all-reduce starts early
+  int64_t threads_per_rank = 0;  // intra-op threads per rank (0 = cores of the node / ranks on it)
+  double timeout_s = 300.0;      // a collective that takes longer ends the job
+
+  template <class V>
+  void visit(V& v) {
+    v("backend", backend, "communicator: mpi, nccl or auto", one_of({"auto", "mpi", "nccl"}));
+    v("device", device, "cpu, cuda or auto", one_of({"auto", "cpu", "cuda"}));
+    v("bucket_mb", bucket_mb, "gradient bucket cap in MB", positive());
+    v("first_bucket_mb", first_bucket_mb, "first gradient bucket cap in MB", positive());
+    v("threads_per_rank", threads_per_rank, "intra-op threads per rank (0 = auto)", at_least<int64_t>(0));
+    v("timeout_s", timeout_s, "seconds before a stuck collective ends the job", positive());
+  }
+};
+
+// Fault injection for the fail-fast tests: a rank that throws at a given step.
+struct DebugConfig {
+  int64_t fail_rank = -1;
+  int64_t fail_step = -1;
+
+  template <class V>
+  void visit(V& v) {
+    v("fail_rank", fail_rank, "rank that throws on purpose (-1 = none)", at_least<int64_t>(-1));
+    v("fail_step", fail_step, "global step at which fail_rank throws", at_least<int64_t>(-1));
+  }
+};
+
+struct ExperimentConfig {
+  std::string name = "experiment";
+  int64_t seed = 0;
+  std::string output_dir;  // "" = runs/<name>
+  int64_t log_every = 20;  // steps between metric lines
+  DataConfig data;
+  ModelConfig model;
+  LossConfig loss;
+  OptimizerConfig optimizer;
+  ScheduleConfig schedule;
+  DistConfig dist;
+  DebugConfig debug;
+
+  template <class V>
+  void visit(V& v) {
+    v("name", name, "experiment name", not_empty());
+    v("seed", seed, "seed of every random choice in the run", at_least<int64_t>(0));
+    v("output_dir", output_dir, "run directory ('' = runs/<name>)");
+    v("log_every", log_every, "steps between metric lines", at_least<int64_t>(1));
+    v("data", data, "dataset");
+    v("model", model, "model");
+    v("loss", loss, "loss");
+    v("optimizer", optimizer, "optimiser");
+    v("schedule", schedule, "epochs, batch and learning-rate schedule");
+    v("dist", dist, "distributed runtime");
+    v("debug", debug, "fault injection for tests");
+  }
+};
+
+}  // namespace fct::config
