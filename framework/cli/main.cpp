@@ -1,0 +1,35 @@
+// `fct`: the command-line entry point. MPI starts here, every subcommand runs inside, and errors
+// from any layer are caught here, once: the rank reports its message and, in a multi-rank job,
+// ends the whole job (MPI_Abort) so that no peer waits forever in a collective.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "framework/cli/commands.h"
+#include "framework/core/logging.h"
+#include "framework/dist/runtime.h"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> command_line(argv, argv + argc);
+  fct::dist::Runtime runtime(&argc, &argv);
+  const auto& info = runtime.info();
+  fct::configure_logging(info.rank, info.size);
+
+  fct::cli::CommandContext context{info, command_line, fct::dist::Runtime::mpi_library_version()};
+  CLI::App app{"fct: forward-compatible training of image-embedding models"};
+  app.require_subcommand(1);
+  fct::cli::add_train_command(app, context);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Every rank parses the same arguments, so every rank leaves here the same way.
+    return info.rank == 0 ? app.exit(e) : (e.get_exit_code() == 0 ? 0 : 2);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    if (info.size > 1) fct::dist::Runtime::abort_job(1);
+    return 1;
+  }
+  return 0;
+}

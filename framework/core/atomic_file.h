@@ -1,0 +1,27 @@
+// Atomic file output. See Note [Write, then rename].
+//
+// Note [Write, then rename]
+// A checkpoint, store or result file that a crash leaves half-written must never look complete:
+// a resumed run would load it, or a user would trust it. So every output is written under a
+// temporary name in the same directory and renamed onto its final path only once complete
+// (rename(2) is atomic within a file system); a failure removes the temporary and leaves any
+// previous version of the file untouched.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace fct {
+
+// Calls `write(temporary_path)`, then renames the temporary onto `path`. If `write` throws, the
+// temporary is removed and the exception propagates; `path` is unchanged.
+void write_atomically(const std::string& path,
+                      const std::function<void(const std::string& temporary_path)>& write);
+
+// Text convenience over write_atomically.
+void write_text_atomically(const std::string& path, const std::string& text);
+
+// The temporary name used for `path` by this process.
+std::string temporary_path_for(const std::string& path);
+
+}  // namespace fct

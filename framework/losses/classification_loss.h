@@ -1,0 +1,45 @@
+// ClassificationLoss: the seam for the supervised training losses of embedding models, selected
+// by name from YAML. A loss sees the embedding, the classifier logits and the labels, so both
+// softmax losses (on logits) and margin losses (on the embedding) fit behind it.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "framework/config/experiment_config.h"
+
+namespace fct::losses {
+
+class ClassificationLoss {
+ public:
+  virtual ~ClassificationLoss() = default;
+  virtual std::string name() const = 0;
+  // Mean loss over the batch. embedding [B, d], logits [B, C], labels int64 [B].
+  virtual torch::Tensor forward(const torch::Tensor& embedding, const torch::Tensor& logits,
+                                const torch::Tensor& labels) = 0;
+};
+
+// Softmax cross-entropy with label smoothing: target = (1 - s) * one_hot + s / C.
+class CrossEntropyLoss : public ClassificationLoss {
+ public:
+  explicit CrossEntropyLoss(double label_smoothing) : label_smoothing_(label_smoothing) {}
+  std::string name() const override { return "cross_entropy"; }
+  torch::Tensor forward(const torch::Tensor& embedding, const torch::Tensor& logits,
+                        const torch::Tensor& labels) override;
+
+ private:
+  double label_smoothing_;
+};
+
+// Label-smoothed cross-entropy on logits: shared by every loss that needs it (BCT influence,
+// FastFill's discriminative term).
+torch::Tensor label_smoothed_cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels,
+                                           double label_smoothing);
+
+std::unique_ptr<ClassificationLoss> make_classification_loss(const config::LossConfig& config);
+std::vector<std::string> classification_loss_names();
+
+}  // namespace fct::losses

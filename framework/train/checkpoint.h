@@ -1,0 +1,30 @@
+// Checkpoints: model, optimiser state and progress, written atomically (see Note [Write, then
+// rename] in framework/core/atomic_file.h) so that --resume never loads a half-written file.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+
+namespace fct::train {
+
+struct TrainingProgress {
+  int64_t epochs_done = 0;   // complete epochs
+  int64_t global_step = 0;   // optimiser steps taken
+  uint64_t config_hash = 0;  // of the resolved config that wrote it
+};
+
+void save_checkpoint(const std::string& path, torch::nn::Module& model,
+                     torch::optim::Optimizer& optimizer, const TrainingProgress& progress);
+
+// Loads into `model` and `optimizer` (both already built with the same shapes); throws fct::Error
+// naming the file when it is unreadable or does not fit the model.
+TrainingProgress load_checkpoint(const std::string& path, torch::nn::Module& model,
+                                 torch::optim::Optimizer& optimizer);
+
+// Model weights only (parameters and buffers), for later stages that use a trained model.
+void save_model(const std::string& path, torch::nn::Module& model);
+void load_model(const std::string& path, torch::nn::Module& model);
+
+}  // namespace fct::train

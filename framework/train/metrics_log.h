@@ -1,0 +1,30 @@
+// MetricsLog: a run's numbers, as CSV (one row per epoch, for spreadsheets and plots) and JSON
+// lines (every logged step and epoch, for scripts). Written by rank 0; appends on resume.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace fct::train {
+
+class MetricsLog {
+ public:
+  // `csv_columns` fixes the CSV header; a resumed run appends to the existing files.
+  MetricsLog(const std::string& directory, std::vector<std::string> csv_columns);
+
+  // One epoch row: written to the CSV (missing columns left empty) and to the JSON lines with
+  // "event": "epoch".
+  void epoch(const nlohmann::json& row);
+  // A step line, JSON lines only, with "event": "step".
+  void step(const nlohmann::json& row);
+
+ private:
+  std::vector<std::string> columns_;
+  std::ofstream csv_;
+  std::ofstream jsonl_;
+};
+
+}  // namespace fct::train

@@ -1,0 +1,33 @@
+#include "framework/train/supervised_task.h"
+
+namespace fct::train {
+
+SupervisedTask::SupervisedTask(models::EmbeddingModel model,
+                               std::unique_ptr<losses::ClassificationLoss> loss,
+                               torch::Device device)
+    : model_(std::move(model)), loss_(std::move(loss)), device_(device) {
+  model_->to(device_);
+}
+
+StepOutput SupervisedTask::train_step(const data::Batch& batch) {
+  model_->train();
+  const auto images = batch.images.to(device_, /*non_blocking=*/true);
+  const auto labels = batch.labels.to(device_, /*non_blocking=*/true);
+  const auto output = model_->forward(images);
+  StepOutput result;
+  result.loss = loss_->forward(output.embedding, output.logits, labels);
+  result.correct = output.logits.argmax(1).eq(labels).sum().item<int64_t>();
+  result.count = labels.size(0);
+  return result;
+}
+
+EvalCounts SupervisedTask::eval_step(const data::Batch& batch) {
+  model_->eval();
+  torch::NoGradGuard no_grad;
+  const auto images = batch.images.to(device_, /*non_blocking=*/true);
+  const auto labels = batch.labels.to(device_, /*non_blocking=*/true);
+  const auto logits = model_->forward(images).logits;
+  return {logits.argmax(1).eq(labels).sum().item<int64_t>(), labels.size(0)};
+}
+
+}  // namespace fct::train

@@ -1,0 +1,65 @@
+#include "framework/train/supervised_training.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "framework/core/atomic_file.h"
+#include "framework/core/error.h"
+#include "framework/data/dataset_registry.h"
+#include "framework/losses/classification_loss.h"
+#include "framework/models/embedding_model.h"
+#include "framework/train/checkpoint.h"
+#include "framework/train/supervised_task.h"
+
+namespace fct::train {
+
+torch::Device select_device(const std::string& setting, int local_rank) {
+  if (setting == "cpu") return torch::kCPU;
+  const bool has_gpu = torch::cuda::is_available();
+  if (setting == "cuda" && !has_gpu)
+    throw ConfigError("dist.device: cuda was asked for, but LibTorch sees no GPU");
+  if (!has_gpu) return torch::kCPU;
+  const int count = static_cast<int>(torch::cuda::device_count());
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank % count));
+}
+
+std::string model_path(const std::string& run_directory) { return run_directory + "/model.pt"; }
+
+TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Communicator& comm,
+                              const TrainerOptions& options) {
+  const auto train_set = data::make_dataset(config.data, config.data.train_split);
+  const auto val_set = data::make_dataset(config.data, config.data.val_split);
+  spdlog::info("data: {} ({} training samples, {} validation samples, {} classes)",
+               config.data.name, train_set->size(), val_set->size(), train_set->num_classes());
+
+  torch::manual_seed(static_cast<uint64_t>(config.seed));
+  auto model = models::make_embedding_model(config.model, train_set->channels(),
+                                            train_set->num_classes());
+  int64_t parameter_count = 0;
+  for (const auto& p : model->parameters()) parameter_count += p.numel();
+  spdlog::info("model: {} (width {}, embedding {}, {} head), {:.2f} M parameters, on {}",
+               config.model.arch, config.model.width, config.model.embedding_dim, config.model.head,
+               parameter_count / 1e6, options.device.str());
+
+  SupervisedTask task(model, losses::make_classification_loss(config.loss), options.device);
+  Trainer trainer(config, comm, options);
+  const TrainSummary summary = trainer.run(task, *train_set, *val_set);
+
+  if (comm.rank() == 0 && summary.finished) {
+    save_model(model_path(options.run_directory), *model);
+    nlohmann::json record = {{"epochs_done", summary.epochs_done},
+                             {"global_step", summary.global_step},
+                             {"val_accuracy", summary.val_metric},
+                             {"train_seconds", summary.train_seconds},
+                             {"images_per_s", summary.images_per_s},
+                             {"allreduce_wait_share", summary.allreduce_wait_share},
+                             {"world_size", comm.size()},
+                             {"num_classes", train_set->num_classes()},
+                             {"parameters", parameter_count}};
+    write_text_atomically(options.run_directory + "/summary.json", record.dump(2) + "\n");
+  }
+  comm.barrier();
+  return summary;
+}
+
+}  // namespace fct::train

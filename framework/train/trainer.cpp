@@ -1,0 +1,260 @@
+#include "framework/train/trainer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+
+#include "framework/core/error.h"
+#include "framework/dist/distributed_sampler.h"
+#include "framework/dist/gradient_reducer.h"
+#include "framework/train/checkpoint.h"
+#include "framework/train/lr_schedule.h"
+#include "framework/train/metrics_log.h"
+#include "framework/train/optimizer_factory.h"
+#include "framework/train/progress_bar.h"
+
+namespace fct::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Sums a few doubles over all ranks in one collective.
+std::vector<double> sum_over_ranks(dist::Communicator& comm, const std::vector<double>& values) {
+  auto tensor = torch::tensor(values, torch::kFloat64);
+  comm.all_reduce(tensor);
+  return {tensor.data_ptr<double>(), tensor.data_ptr<double>() + tensor.numel()};
+}
+
+// A diverging rank (a bug, a bad node) must end the job rather than train on silently: every rank
+// compares the checksum of its parameters with every other rank's.
+void check_parameters_agree(dist::Communicator& comm, torch::nn::Module& module,
+                            const std::string& when) {
+  torch::NoGradGuard no_grad;
+  double checksum = 0.0;
+  for (const auto& p : module.parameters()) checksum += p.to(torch::kFloat64).sum().item<double>();
+  const auto all = comm.all_gather(torch::tensor({checksum}, torch::kFloat64)).flatten();
+  const double reference = all[0].item<double>();
+  for (int64_t r = 1; r < all.numel(); ++r) {
+    const double value = all[r].item<double>();
+    if (std::abs(value - reference) > 1e-6 * std::max(1.0, std::abs(reference))) {
+      throw DistributedError("ranks diverged " + when + ": parameter checksum of rank " +
+                             std::to_string(r) + " is " + std::to_string(value) + ", rank 0 has " +
+                             std::to_string(reference));
+    }
+  }
+}
+
+// This rank's contiguous slice of an evaluation split: no padding, so every sample counts once.
+std::vector<int64_t> eval_shard(int64_t size, int rank, int world) {
+  const int64_t begin = size * rank / world;
+  const int64_t end = size * (rank + 1) / world;
+  std::vector<int64_t> indices(end - begin);
+  for (int64_t i = begin; i < end; ++i) indices[i - begin] = i;
+  return indices;
+}
+
+}  // namespace
+
+std::string checkpoint_path(const std::string& run_directory) {
+  return run_directory + "/checkpoint.pt";
+}
+
+Trainer::Trainer(const config::ExperimentConfig& config, dist::Communicator& comm,
+                 TrainerOptions options)
+    : config_(config), comm_(comm), options_(std::move(options)) {}
+
+TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
+                          const data::Dataset& val_set) {
+  const int rank = comm_.rank();
+  const int world = comm_.size();
+  const auto& schedule = config_.schedule;
+  if (schedule.batch_size % world != 0) {
+    throw ConfigError("schedule.batch_size (" + std::to_string(schedule.batch_size) +
+                      ") must be divisible by the number of ranks (" + std::to_string(world) + ")");
+  }
+  const int64_t local_batch = schedule.batch_size / world;
+
+  dist::check_same_on_all_ranks(comm_, options_.config_hash, "resolved config");
+  dist::check_same_on_all_ranks(comm_, static_cast<uint64_t>(train_set.size()),
+                                "training-set size");
+
+  dist::DistributedSampler sampler({train_set.size(), rank, world,
+                                    static_cast<uint64_t>(config_.seed), /*shuffle=*/true,
+                                    /*drop_last=*/true});
+  const int64_t steps_per_epoch = sampler.shard_size() / local_batch;
+  if (steps_per_epoch == 0) {
+    throw ConfigError("schedule.batch_size (" + std::to_string(schedule.batch_size) +
+                      ") is larger than the training set (" + std::to_string(train_set.size()) +
+                      " samples)");
+  }
+  const int64_t total_steps = steps_per_epoch * schedule.epochs;
+  const auto warmup_steps = std::min<int64_t>(
+      total_steps, static_cast<int64_t>(std::llround(schedule.warmup_epochs * steps_per_epoch)));
+  const WarmupCosineSchedule lr_schedule(config_.optimizer.lr, warmup_steps, total_steps);
+
+  auto& module = task.module();
+  auto optimizer = make_optimizer(module.parameters(), config_.optimizer);
+
+  TrainingProgress progress;
+  progress.config_hash = options_.config_hash;
+  const std::string checkpoint = checkpoint_path(options_.run_directory);
+  if (options_.resume && std::filesystem::exists(checkpoint)) {
+    progress = load_checkpoint(checkpoint, module, *optimizer);
+    if (progress.config_hash != options_.config_hash) {
+      spdlog::warn("resuming from {} written by a different config (hash {:016x}, now {:016x})",
+                   checkpoint, progress.config_hash, options_.config_hash);
+    }
+    progress.config_hash = options_.config_hash;
+    spdlog::info("resumed from {}: {} epochs done, step {}", checkpoint, progress.epochs_done,
+                 progress.global_step);
+  }
+
+  // Broadcasts rank 0's parameters and buffers, so every rank starts from the same weights.
+  dist::GradientReducer reducer(module, comm_,
+                                {config_.dist.bucket_mb, config_.dist.first_bucket_mb});
+
+  std::unique_ptr<MetricsLog> metrics;
+  if (rank == 0) {
+    metrics = std::make_unique<MetricsLog>(
+        options_.run_directory,
+        std::vector<std::string>{"epoch", "step", "lr", "train_loss", "train_accuracy",
+                                 task.eval_metric(), "images_per_s", "epoch_seconds",
+                                 "allreduce_wait_share"});
+  }
+
+  TrainSummary summary;
+  summary.epochs_done = progress.epochs_done;
+  summary.global_step = progress.global_step;
+  const int64_t last_epoch =
+      options_.stop_after_epochs > 0
+          ? std::min(schedule.epochs, progress.epochs_done + options_.stop_after_epochs)
+          : schedule.epochs;
+  int64_t images_this_run = 0;
+  double step_seconds_total = 0.0;
+  double wait_seconds_total = 0.0;
+
+  for (int64_t epoch = progress.epochs_done; epoch < last_epoch; ++epoch) {
+    const auto epoch_start = Clock::now();
+    reducer.reset_timers();
+    data::BatchLoaderOptions loader_options;
+    loader_options.batch_size = local_batch;
+    loader_options.threads = config_.data.loader_threads;
+    loader_options.drop_last = true;
+    loader_options.seed = static_cast<uint64_t>(config_.seed);
+    loader_options.epoch = epoch;
+    loader_options.augment = config_.data.augment;
+    data::BatchLoader loader(train_set, sampler.indices(epoch), loader_options);
+
+    ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(schedule.epochs),
+                    steps_per_epoch * local_batch * world, "img",
+                    options_.show_progress && rank == 0);
+    double loss_sum = 0.0;
+    int64_t correct = 0, seen = 0;
+    double lr = 0.0;
+    for (int64_t step = 0; step < steps_per_epoch; ++step) {
+      auto batch = loader.next();
+      if (!batch) throw Error("data loader ended early at step " + std::to_string(step));
+      if (config_.debug.fail_rank == rank && config_.debug.fail_step == progress.global_step) {
+        throw Error("fault injection: rank " + std::to_string(rank) + " throws at step " +
+                    std::to_string(progress.global_step) + " (debug.fail_rank/debug.fail_step)");
+      }
+      const auto step_start = Clock::now();
+      lr = lr_schedule.lr(progress.global_step);
+      set_learning_rate(*optimizer, lr);
+      optimizer->zero_grad();
+      const StepOutput out = task.train_step(*batch);
+      const double loss_value = out.loss.item<double>();
+      if (!std::isfinite(loss_value)) {
+        throw Error("loss is " + std::to_string(loss_value) + " at epoch " +
+                    std::to_string(epoch + 1) + ", step " + std::to_string(progress.global_step) +
+                    " (learning rate " + std::to_string(lr) + ")");
+      }
+      out.loss.backward();
+      reducer.finish_backward();
+      optimizer->step();
+      step_seconds_total += seconds_since(step_start);
+      ++progress.global_step;
+      loss_sum += loss_value * out.count;
+      correct += out.correct;
+      seen += out.count;
+      bar.update((step + 1) * local_batch * world,
+                 "loss " + std::to_string(loss_sum / std::max<int64_t>(seen, 1)).substr(0, 6));
+      if (metrics && progress.global_step % config_.log_every == 0) {
+        metrics->step({{"epoch", epoch + 1},
+                       {"step", progress.global_step},
+                       {"lr", lr},
+                       {"loss", loss_value}});
+      }
+    }
+    const double epoch_train_seconds = seconds_since(epoch_start);
+    wait_seconds_total += reducer.wait_seconds();
+    images_this_run += steps_per_epoch * local_batch * world;
+
+    // BatchNorm statistics differ per rank (each saw its own shard): average them before the
+    // evaluation and the checkpoint, so both see one model.
+    reducer.average_buffers();
+    check_parameters_agree(comm_, module, "after epoch " + std::to_string(epoch + 1));
+
+    data::BatchLoaderOptions eval_options;
+    eval_options.batch_size = schedule.eval_batch_size;
+    eval_options.threads = config_.data.loader_threads;
+    eval_options.drop_last = false;
+    eval_options.seed = static_cast<uint64_t>(config_.seed);
+    eval_options.epoch = 0;
+    eval_options.augment = false;
+    data::BatchLoader eval_loader(val_set, eval_shard(val_set.size(), rank, world), eval_options);
+    EvalCounts eval_counts;
+    while (auto batch = eval_loader.next()) {
+      const EvalCounts c = task.eval_step(*batch);
+      eval_counts.correct += c.correct;
+      eval_counts.count += c.count;
+    }
+    const auto totals = sum_over_ranks(
+        comm_, {loss_sum, static_cast<double>(correct), static_cast<double>(seen),
+                static_cast<double>(eval_counts.correct), static_cast<double>(eval_counts.count)});
+    const double train_loss = totals[0] / std::max(totals[2], 1.0);
+    const double train_accuracy = totals[1] / std::max(totals[2], 1.0);
+    const double val_metric = totals[3] / std::max(totals[4], 1.0);
+    const double images_per_s = steps_per_epoch * local_batch * world / epoch_train_seconds;
+    const double wait_share = reducer.wait_seconds() / std::max(epoch_train_seconds, 1e-9);
+    bar.finish(fmt::format("loss {:.4f}", train_loss));
+
+    progress.epochs_done = epoch + 1;
+    if (rank == 0) save_checkpoint(checkpoint, module, *optimizer, progress);
+    comm_.barrier();  // nobody goes on (or exits) before the checkpoint is complete
+
+    spdlog::info("epoch {}/{}: train loss {:.4f}, train accuracy {:.2f}%, {} {:.2f}%, {:.0f} img/s",
+                 epoch + 1, schedule.epochs, train_loss, 100 * train_accuracy, task.eval_metric(),
+                 100 * val_metric, images_per_s);
+    if (metrics) {
+      metrics->epoch({{"epoch", epoch + 1},
+                      {"step", progress.global_step},
+                      {"lr", lr},
+                      {"train_loss", train_loss},
+                      {"train_accuracy", train_accuracy},
+                      {task.eval_metric(), val_metric},
+                      {"images_per_s", images_per_s},
+                      {"epoch_seconds", seconds_since(epoch_start)},
+                      {"allreduce_wait_share", wait_share}});
+    }
+    summary.val_metric = val_metric;
+    summary.train_seconds += epoch_train_seconds;
+  }
+
+  summary.epochs_done = progress.epochs_done;
+  summary.global_step = progress.global_step;
+  summary.finished = progress.epochs_done >= schedule.epochs;
+  summary.images_per_s = summary.train_seconds > 0 ? images_this_run / summary.train_seconds : 0.0;
+  summary.allreduce_wait_share =
+      step_seconds_total > 0 ? wait_seconds_total / step_seconds_total : 0.0;
+  return summary;
+}
+
+}  // namespace fct::train
