@@ -18,34 +18,37 @@ struct DataConfig {
   std::vector<int64_t> classes;        // class subset, e.g. [0, 1, 2, 3, 4]; empty = all classes
   std::string train_split = "train";
   std::string val_split = "test";
-  bool augment = true;                 // light augmentation on the training split
-  int64_t limit = 0;                   // use only the first N samples of each split (0 = all); for tests
-  int64_t loader_threads = 0;          // decoding threads per rank (0 = auto)
+  bool augment = true;         // light augmentation on the training split
+  int64_t limit = 0;           // use only the first N samples of each split (0 = all); for tests
+  int64_t loader_threads = 0;  // decoding threads per rank (0 = auto)
 
   template <class V>
   void visit(V& v) {
     v("name", name, "dataset, by registry name", not_empty());
     v("root", root, "dataset directory ('' = the dataset's default location)");
-    v("classes", classes, "class subset, e.g. [0, 1, 2, 3, 4]; empty = every class", each(at_least<int64_t>(0)));
+    v("classes", classes, "class subset, e.g. [0, 1, 2, 3, 4]; empty = every class",
+      each(at_least<int64_t>(0)));
     v("train_split", train_split, "split used for training", not_empty());
     v("val_split", val_split, "split used for validation accuracy", not_empty());
     v("augment", augment, "light augmentation of training images");
     v("limit", limit, "use only the first N samples of each split (0 = all)", at_least<int64_t>(0));
-    v("loader_threads", loader_threads, "data-loading threads per rank (0 = auto)", at_least<int64_t>(0));
+    v("loader_threads", loader_threads, "data-loading threads per rank (0 = auto)",
+      at_least<int64_t>(0));
   }
 };
 
 struct ModelConfig {
   std::string arch = "resnet18_small";  // model registry name (framework/models/model_registry.h)
   int64_t embedding_dim = 128;
-  int64_t width = 64;                   // channels of the first stage (64 = torchvision's ResNet)
-  std::string head = "conv";            // "conv": last block projects to embedding_dim (protocol); "linear"
+  int64_t width = 64;         // channels of the first stage (64 = torchvision's ResNet)
+  std::string head = "conv";  // "conv": last block projects to embedding_dim (protocol); "linear"
 
   template <class V>
   void visit(V& v) {
     v("arch", arch, "backbone, by registry name", not_empty());
     v("embedding_dim", embedding_dim, "embedding dimension d", in_range<int64_t>(1, 65536));
-    v("width", width, "channels of the first stage (64 = torchvision ResNet)", in_range<int64_t>(1, 4096));
+    v("width", width, "channels of the first stage (64 = torchvision ResNet)",
+      in_range<int64_t>(1, 4096));
     v("head", head, "embedding head: conv (protocol) or linear", one_of({"conv", "linear"}));
   }
 };
@@ -57,7 +60,8 @@ struct LossConfig {
   template <class V>
   void visit(V& v) {
     v("name", name, "loss, by registry name", not_empty());
-    v("label_smoothing", label_smoothing, "label smoothing of the cross-entropy", in_range(0.0, 1.0));
+    v("label_smoothing", label_smoothing, "label smoothing of the cross-entropy",
+      in_range(0.0, 1.0));
   }
 };
 
@@ -93,9 +97,12 @@ struct ScheduleConfig {
   template <class V>
   void visit(V& v) {
     v("epochs", epochs, "training epochs", in_range<int64_t>(1, 100000));
-    v("warmup_epochs", warmup_epochs, "linear warm-up epochs before the cosine decay", at_least(0.0));
-    v("batch_size", batch_size, "global batch size (split evenly across ranks)", in_range<int64_t>(1, 1 << 24));
-    v("eval_batch_size", eval_batch_size, "batch size per rank for evaluation", in_range<int64_t>(1, 1 << 24));
+    v("warmup_epochs", warmup_epochs, "linear warm-up epochs before the cosine decay",
+      at_least(0.0));
+    v("batch_size", batch_size, "global batch size (split evenly across ranks)",
+      in_range<int64_t>(1, 1 << 24));
+    v("eval_batch_size", eval_batch_size, "batch size per rank for evaluation",
+      in_range<int64_t>(1, 1 << 24));
   }
 };
 
@@ -113,20 +120,25 @@ struct DistConfig {
     v("device", device, "cpu, cuda or auto", one_of({"auto", "cpu", "cuda"}));
     v("bucket_mb", bucket_mb, "gradient bucket cap in MB", positive());
     v("first_bucket_mb", first_bucket_mb, "first gradient bucket cap in MB", positive());
-    v("threads_per_rank", threads_per_rank, "intra-op threads per rank (0 = auto)", at_least<int64_t>(0));
+    v("threads_per_rank", threads_per_rank, "intra-op threads per rank (0 = auto)",
+      at_least<int64_t>(0));
     v("timeout_s", timeout_s, "seconds before a stuck collective ends the job", positive());
   }
 };
 
-// Fault injection for the fail-fast tests: a rank that throws at a given step.
+// Fault injection for the fail-fast tests: one rank fails on purpose at a given step, by throwing,
+// by killing itself with SIGKILL, or by hanging (its peers must then time out).
 struct DebugConfig {
   int64_t fail_rank = -1;
   int64_t fail_step = -1;
+  std::string fail_mode = "throw";
 
   template <class V>
   void visit(V& v) {
-    v("fail_rank", fail_rank, "rank that throws on purpose (-1 = none)", at_least<int64_t>(-1));
-    v("fail_step", fail_step, "global step at which fail_rank throws", at_least<int64_t>(-1));
+    v("fail_rank", fail_rank, "rank that fails on purpose (-1 = none)", at_least<int64_t>(-1));
+    v("fail_step", fail_step, "global step at which fail_rank fails", at_least<int64_t>(-1));
+    v("fail_mode", fail_mode, "how it fails: throw, kill or hang",
+      one_of({"throw", "kill", "hang"}));
   }
 };
 

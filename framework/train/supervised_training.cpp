@@ -6,6 +6,7 @@
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
 #include "framework/data/dataset_registry.h"
+#include "framework/data/transforms.h"
 #include "framework/losses/classification_loss.h"
 #include "framework/models/embedding_model.h"
 #include "framework/train/checkpoint.h"
@@ -43,7 +44,9 @@ TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Comm
 
   SupervisedTask task(model, losses::make_classification_loss(config.loss), options.device);
   Trainer trainer(config, comm, options);
-  const TrainSummary summary = trainer.run(task, *train_set, *val_set);
+  const TrainSummary summary =
+      trainer.run(task, *train_set, data::train_transform(config.data.name, config.data.augment),
+                  *val_set, data::eval_transform(config.data.name));
 
   if (comm.rank() == 0 && summary.finished) {
     save_model(model_path(options.run_directory), *model);

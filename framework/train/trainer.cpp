@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <csignal>
+#include <thread>
 #include <cmath>
 #include <filesystem>
 #include <memory>
@@ -60,6 +62,20 @@ std::vector<int64_t> eval_shard(int64_t size, int rank, int world) {
   return indices;
 }
 
+// See DebugConfig: the fail-fast tests make one rank die in each of the ways a real one can.
+void inject_fault(const config::DebugConfig& debug, int rank, int64_t step) {
+  const std::string where = "rank " + std::to_string(rank) + " at step " + std::to_string(step);
+  if (debug.fail_mode == "kill") {
+    spdlog::warn("fault injection: SIGKILL to {}", where);
+    std::raise(SIGKILL);
+  }
+  if (debug.fail_mode == "hang") {
+    spdlog::warn("fault injection: {} hangs", where);
+    while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  throw Error("fault injection: " + where + " throws (debug.fail_rank/debug.fail_step)");
+}
+
 }  // namespace
 
 std::string checkpoint_path(const std::string& run_directory) {
@@ -71,7 +87,8 @@ Trainer::Trainer(const config::ExperimentConfig& config, dist::Communicator& com
     : config_(config), comm_(comm), options_(std::move(options)) {}
 
 TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
-                          const data::Dataset& val_set) {
+                          const data::Transform& train_transform, const data::Dataset& val_set,
+                          const data::Transform& eval_transform) {
   const int rank = comm_.rank();
   const int world = comm_.size();
   const auto& schedule = config_.schedule;
@@ -129,6 +146,24 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
                                  "allreduce_wait_share"});
   }
 
+  // Evaluation on this rank's slice of the validation split; counts are summed by the caller.
+  const auto evaluate = [&]() {
+    data::LoaderOptions eval_options;
+    eval_options.batch_size = schedule.eval_batch_size;
+    eval_options.threads = config_.data.loader_threads;
+    eval_options.drop_last = false;
+    eval_options.seed = static_cast<uint64_t>(config_.seed);
+    data::BatchLoader eval_loader(val_set, eval_shard(val_set.size(), rank, world), eval_transform,
+                                  eval_options);
+    EvalCounts counts;
+    while (auto batch = eval_loader.next()) {
+      const EvalCounts c = task.eval_step(*batch);
+      counts.correct += c.correct;
+      counts.count += c.count;
+    }
+    return counts;
+  };
+
   TrainSummary summary;
   summary.epochs_done = progress.epochs_done;
   summary.global_step = progress.global_step;
@@ -140,17 +175,17 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
   double step_seconds_total = 0.0;
   double wait_seconds_total = 0.0;
 
+  const bool trained = progress.epochs_done < last_epoch;
   for (int64_t epoch = progress.epochs_done; epoch < last_epoch; ++epoch) {
     const auto epoch_start = Clock::now();
     reducer.reset_timers();
-    data::BatchLoaderOptions loader_options;
+    data::LoaderOptions loader_options;
     loader_options.batch_size = local_batch;
     loader_options.threads = config_.data.loader_threads;
     loader_options.drop_last = true;
     loader_options.seed = static_cast<uint64_t>(config_.seed);
     loader_options.epoch = epoch;
-    loader_options.augment = config_.data.augment;
-    data::BatchLoader loader(train_set, sampler.indices(epoch), loader_options);
+    data::BatchLoader loader(train_set, sampler.indices(epoch), train_transform, loader_options);
 
     ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(schedule.epochs),
                     steps_per_epoch * local_batch * world, "img",
@@ -162,8 +197,7 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
       auto batch = loader.next();
       if (!batch) throw Error("data loader ended early at step " + std::to_string(step));
       if (config_.debug.fail_rank == rank && config_.debug.fail_step == progress.global_step) {
-        throw Error("fault injection: rank " + std::to_string(rank) + " throws at step " +
-                    std::to_string(progress.global_step) + " (debug.fail_rank/debug.fail_step)");
+        inject_fault(config_.debug, rank, progress.global_step);
       }
       const auto step_start = Clock::now();
       lr = lr_schedule.lr(progress.global_step);
@@ -202,20 +236,7 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
     reducer.average_buffers();
     check_parameters_agree(comm_, module, "after epoch " + std::to_string(epoch + 1));
 
-    data::BatchLoaderOptions eval_options;
-    eval_options.batch_size = schedule.eval_batch_size;
-    eval_options.threads = config_.data.loader_threads;
-    eval_options.drop_last = false;
-    eval_options.seed = static_cast<uint64_t>(config_.seed);
-    eval_options.epoch = 0;
-    eval_options.augment = false;
-    data::BatchLoader eval_loader(val_set, eval_shard(val_set.size(), rank, world), eval_options);
-    EvalCounts eval_counts;
-    while (auto batch = eval_loader.next()) {
-      const EvalCounts c = task.eval_step(*batch);
-      eval_counts.correct += c.correct;
-      eval_counts.count += c.count;
-    }
+    const EvalCounts eval_counts = evaluate();
     const auto totals = sum_over_ranks(
         comm_, {loss_sum, static_cast<double>(correct), static_cast<double>(seen),
                 static_cast<double>(eval_counts.correct), static_cast<double>(eval_counts.count)});
@@ -248,6 +269,13 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
     summary.train_seconds += epoch_train_seconds;
   }
 
+  if (!trained) {
+    // Nothing left to train (a finished run resumed): report the model as it is.
+    const EvalCounts counts = evaluate();
+    const auto totals = sum_over_ranks(
+        comm_, {static_cast<double>(counts.correct), static_cast<double>(counts.count)});
+    summary.val_metric = totals[0] / std::max(totals[1], 1.0);
+  }
   summary.epochs_done = progress.epochs_done;
   summary.global_step = progress.global_step;
   summary.finished = progress.epochs_done >= schedule.epochs;

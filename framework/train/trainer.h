@@ -8,6 +8,7 @@
 
 #include "framework/config/experiment_config.h"
 #include "framework/data/dataset.h"
+#include "framework/data/transforms.h"
 #include "framework/dist/communicator.h"
 #include "framework/train/training_task.h"
 
@@ -36,7 +37,9 @@ class Trainer {
  public:
   Trainer(const config::ExperimentConfig& config, dist::Communicator& comm, TrainerOptions options);
 
-  TrainSummary run(TrainingTask& task, const data::Dataset& train_set, const data::Dataset& val_set);
+  TrainSummary run(TrainingTask& task, const data::Dataset& train_set,
+                   const data::Transform& train_transform, const data::Dataset& val_set,
+                   const data::Transform& eval_transform);
 
  private:
   const config::ExperimentConfig& config_;

@@ -1,0 +1,99 @@
+// Training throughput of one data-parallel configuration: synthetic Fashion-MNIST-shaped batches
+// through the real model, loss, GradientReducer and optimiser. Prints one JSON object (rank 0).
+// bench/train_throughput.sh runs it as 1 rank x 2 threads and 2 ranks x 1 thread.
+#include <nlohmann/json.hpp>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <numeric>
+#include <chrono>
+#include <iostream>
+
+#include "framework/dist/communicator.h"
+#include "framework/dist/gradient_reducer.h"
+#include "framework/dist/runtime.h"
+#include "framework/losses/classification_loss.h"
+#include "framework/models/embedding_model.h"
+#include "framework/train/optimizer_factory.h"
+
+int main(int argc, char** argv) {
+  fct::dist::Runtime runtime(&argc, &argv);
+  const auto& info = runtime.info();
+  CLI::App app{"fct training-throughput benchmark"};
+  std::string arch = "resnet18_small";
+  int64_t width = 16, global_batch = 256, steps = 20, warmup = 3, threads = 0, image_size = 28;
+  app.add_option("--arch", arch);
+  app.add_option("--width", width);
+  app.add_option("--global-batch", global_batch);
+  app.add_option("--steps", steps);
+  app.add_option("--warmup", warmup);
+  app.add_option("--threads", threads, "intra-op threads per rank (0 = cores / ranks)");
+  app.add_option("--image-size", image_size);
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    const int thread_count = fct::dist::threads_for_rank(static_cast<int>(threads), info);
+    torch::set_num_threads(thread_count);
+    auto comm = fct::dist::make_communicator("mpi", {});
+    const int64_t local_batch = global_batch / info.size;
+
+    fct::config::ModelConfig model_config;
+    model_config.arch = arch;
+    model_config.width = width;
+    torch::manual_seed(0);
+    auto model = fct::models::make_embedding_model(model_config, 1, 10);
+    fct::losses::CrossEntropyLoss loss(0.1);
+    fct::config::OptimizerConfig optimizer_config;
+    auto optimizer = fct::train::make_optimizer(model->parameters(), optimizer_config);
+    fct::dist::GradientReducer reducer(*model, *comm);
+
+    const auto images = torch::randn({local_batch, 1, image_size, image_size});
+    const auto labels = torch::randint(0, 10, {local_batch}, torch::kLong);
+    std::vector<double> step_seconds;
+    double wait_seconds = 0.0;
+    for (int64_t step = 0; step < warmup + steps; ++step) {
+      comm->barrier();
+      reducer.reset_timers();
+      const auto start = std::chrono::steady_clock::now();
+      optimizer->zero_grad();
+      const auto out = model->forward(images);
+      loss.forward(out.embedding, out.logits, labels).backward();
+      reducer.finish_backward();
+      optimizer->step();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (step >= warmup) {
+        step_seconds.push_back(seconds);
+        wait_seconds += reducer.wait_seconds();
+      }
+    }
+    // The job is as fast as its slowest rank.
+    auto total = torch::tensor({std::accumulate(step_seconds.begin(), step_seconds.end(), 0.0)},
+                               torch::kFloat64);
+    comm->all_reduce(total, fct::dist::ReduceOp::kMax);
+    auto wait = torch::tensor({wait_seconds}, torch::kFloat64);
+    comm->all_reduce(wait, fct::dist::ReduceOp::kMax);
+    std::sort(step_seconds.begin(), step_seconds.end());
+    if (info.rank == 0) {
+      const double total_s = total.item<double>();
+      nlohmann::json result = {
+          {"arch", arch},
+          {"width", width},
+          {"ranks", info.size},
+          {"threads_per_rank", thread_count},
+          {"global_batch", global_batch},
+          {"steps", steps},
+          {"images_per_s", global_batch * steps / total_s},
+          {"step_ms_p50", 1e3 * step_seconds[step_seconds.size() / 2]},
+          {"step_ms_p95", 1e3 * step_seconds[std::min(step_seconds.size() - 1,
+                                                      step_seconds.size() * 95 / 100)]},
+          {"allreduce_wait_share", wait.item<double>() / total_s}};
+      std::cout << result.dump() << std::endl;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "rank " << info.rank << ": " << e.what() << std::endl;
+    if (info.size > 1) fct::dist::Runtime::abort_job(1);
+    return 1;
+  }
+  return 0;
+}

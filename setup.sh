@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages fct needs (only those missing), then configures and builds fct
+# into build/ (Release, ccache, precompiled LibTorch headers). Idempotent: a second run only
+# rebuilds what changed. Usage: ./setup.sh [--no-build]
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(
+  build-essential cmake git pkg-config ccache
+  libtorch-dev libopenblas-dev
+  openmpi-bin libopenmpi-dev
+  libhdf5-openmpi-dev hdf5-tools
+  libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev
+  libturbojpeg0-dev zlib1g-dev
+  dataset-fashion-mnist
+  python3 python3-h5py python3-numpy
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}"
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [ "${1:-}" = "--no-build" ]; then exit 0; fi
+
+# ccache must ignore the precompiled header's timestamps, or it never hits.
+export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
+export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+
+jobs="$(nproc)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${FCT_CMAKE_ARGS:-}
+cmake --build build -j "$jobs"
+echo "setup: built build/fct"

@@ -1,0 +1,87 @@
+#include "framework/train/checkpoint.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "framework/core/error.h"
+#include "framework/train/optimizer_factory.h"
+#include "tests/test_support.h"
+
+namespace fct::train {
+namespace {
+
+torch::nn::Sequential small_model() {
+  return torch::nn::Sequential(torch::nn::Linear(4, 8), torch::nn::BatchNorm1d(8),
+                               torch::nn::ReLU(), torch::nn::Linear(8, 3));
+}
+
+TEST(Checkpoint, RoundTripRestoresWeightsOptimiserStateAndProgress) {
+  testing::ScratchDir dir;
+  torch::manual_seed(1);
+  auto model = small_model();
+  config::OptimizerConfig optimizer_config;
+  auto optimizer = make_optimizer(model->parameters(), optimizer_config);
+  // One step so that the momentum buffers exist.
+  optimizer->zero_grad();
+  model->forward(torch::randn({5, 4})).sum().backward();
+  optimizer->step();
+  save_checkpoint(dir.file("ckpt.pt"), *model, *optimizer, {3, 42, 0xabcdefull});
+
+  torch::manual_seed(2);
+  auto restored = small_model();
+  auto restored_optimizer = make_optimizer(restored->parameters(), optimizer_config);
+  const auto progress = load_checkpoint(dir.file("ckpt.pt"), *restored, *restored_optimizer);
+  EXPECT_EQ(progress.epochs_done, 3);
+  EXPECT_EQ(progress.global_step, 42);
+  EXPECT_EQ(progress.config_hash, 0xabcdefull);
+  const auto a = model->parameters();
+  const auto b = restored->parameters();
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i]));
+  const auto a_buffers = model->buffers();
+  const auto b_buffers = restored->buffers();
+  for (std::size_t i = 0; i < a_buffers.size(); ++i)
+    EXPECT_TRUE(torch::equal(a_buffers[i], b_buffers[i]));
+
+  // Same next step from the same state: the momentum buffers were restored too.
+  const auto input = torch::randn({5, 4});
+  optimizer->zero_grad();
+  model->forward(input).sum().backward();
+  optimizer->step();
+  restored_optimizer->zero_grad();
+  restored->forward(input).sum().backward();
+  restored_optimizer->step();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::allclose(a[i], b[i]));
+  EXPECT_FALSE(std::filesystem::exists(dir.file(".ckpt.pt.tmp")));
+}
+
+TEST(Checkpoint, UnreadableFileIsAnErrorNamingIt) {
+  testing::ScratchDir dir;
+  testing::write_text_file(dir.file("broken.pt"), "not a checkpoint");
+  auto model = small_model();
+  config::OptimizerConfig optimizer_config;
+  auto optimizer = make_optimizer(model->parameters(), optimizer_config);
+  try {
+    load_checkpoint(dir.file("broken.pt"), *model, *optimizer);
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("broken.pt"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Checkpoint, ModelOnlyRoundTrip) {
+  testing::ScratchDir dir;
+  torch::manual_seed(1);
+  auto model = small_model();
+  save_model(dir.file("model.pt"), *model);
+  torch::manual_seed(2);
+  auto restored = small_model();
+  load_model(dir.file("model.pt"), *restored);
+  const auto a = model->parameters();
+  const auto b = restored->parameters();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i]));
+}
+
+}  // namespace
+}  // namespace fct::train
