@@ -1,0 +1,171 @@
+#include "framework/data/batch_loader.h"
+
+#include <algorithm>
+
+#include "framework/core/error.h"
+
+namespace fct::data {
+
+BatchLoader::BatchLoader(const Dataset& dataset, std::vector<int64_t> indices, Transform transform,
+                         LoaderOptions options)
+    : dataset_(dataset),
+      indices_(std::move(indices)),
+      transform_(std::move(transform)),
+      options_(options) {
+  if (options_.batch_size <= 0)
+    throw Error("batch loader: batch_size must be positive, found " +
+                std::to_string(options_.batch_size));
+  if (options_.threads < 0 || options_.prefetch < 0)
+    throw Error("batch loader: threads and prefetch must be non-negative");
+  const int64_t size = dataset_.size();
+  for (std::size_t i = 0; i < indices_.size(); ++i)
+    if (indices_[i] < 0 || indices_[i] >= size)
+      throw DataError(dataset_.name() + ": loader index " + std::to_string(indices_[i]) +
+                      " (position " + std::to_string(i) + ") out of range [0, " +
+                      std::to_string(size) + ")");
+  const auto n = static_cast<int64_t>(indices_.size());
+  num_batches_ = options_.drop_last ? n / options_.batch_size
+                                    : (n + options_.batch_size - 1) / options_.batch_size;
+  if (options_.threads > 0 && num_batches_ > 0) {
+    const int64_t prefetch =
+        options_.prefetch > 0 ? options_.prefetch : std::max<int64_t>(2, 2 * options_.threads);
+    slots_.resize(static_cast<std::size_t>(prefetch));
+    workers_.reserve(static_cast<std::size_t>(options_.threads));
+    try {
+      for (int64_t t = 0; t < options_.threads; ++t)
+        workers_.emplace_back([this] { worker_loop(); });
+    } catch (...) {
+      stop_workers();
+      throw;
+    }
+  }
+}
+
+BatchLoader::~BatchLoader() {
+  stop_workers();
+}
+
+void BatchLoader::stop_workers() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  work_cv_.notify_all();
+  for (auto& worker : workers_)
+    if (worker.joinable()) worker.join();
+  workers_.clear();
+}
+
+void BatchLoader::worker_loop() {
+  const auto capacity = static_cast<int64_t>(slots_.size());
+  for (;;) {
+    int64_t batch_index = 0;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      work_cv_.wait(lock, [&] {
+        return stop_ || next_claim_ >= num_batches_ || next_claim_ < next_consume_ + capacity;
+      });
+      if (stop_ || next_claim_ >= num_batches_) return;
+      batch_index = next_claim_++;
+    }
+    Slot result;
+    try {
+      result.batch = build(batch_index);
+    } catch (...) {
+      result.error = std::current_exception();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      result.ready = true;
+      slots_[static_cast<std::size_t>(batch_index % capacity)] = std::move(result);
+    }
+    // notify_all: the consumer waits for one particular slot.
+    ready_cv_.notify_all();
+  }
+}
+
+std::optional<Batch> BatchLoader::next() {
+  if (failure_) std::rethrow_exception(failure_);
+  if (next_consume_ >= num_batches_) return std::nullopt;
+  if (workers_.empty()) {
+    try {
+      Batch batch = build(next_consume_);
+      ++next_consume_;
+      return batch;
+    } catch (...) {
+      failure_ = std::current_exception();
+      throw;
+    }
+  }
+  Slot slot;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    auto& ready = slots_[static_cast<std::size_t>(next_consume_ % slots_.size())];
+    ready_cv_.wait(lock, [&] { return ready.ready; });
+    slot = std::move(ready);
+    ready = Slot{};
+    ++next_consume_;
+  }
+  if (slot.error) {
+    failure_ = slot.error;
+    stop_workers();  // nothing after a failed batch is wanted
+    std::rethrow_exception(failure_);
+  }
+  work_cv_.notify_all();
+  return std::move(slot.batch);
+}
+
+Batch BatchLoader::build(int64_t batch_index) const {
+  const auto n = static_cast<int64_t>(indices_.size());
+  const int64_t begin = batch_index * options_.batch_size;
+  const int64_t end = std::min(begin + options_.batch_size, n);
+  const int64_t count = end - begin;
+
+  Batch batch;
+  batch.labels = torch::empty({count}, torch::kInt64);
+  batch.ids = torch::empty({count}, torch::kInt64);
+  auto* labels = batch.labels.data_ptr<int64_t>();
+  auto* ids = batch.ids.data_ptr<int64_t>();
+  float* images = nullptr;
+  int64_t channels = 0, in_h = 0, in_w = 0, sample_floats = 0;
+
+  for (int64_t k = 0; k < count; ++k) {
+    const int64_t index = indices_[begin + k];
+    int64_t id = -1;
+    try {
+      id = dataset_.id(index);
+      RawImage image = dataset_.read(index);
+      const torch::Tensor& pixels = image.pixels;
+      if (!pixels.defined() || pixels.dim() != 3) throw DataError("expected an image [H, W, C]");
+      if (k == 0) {
+        // The batch tensor is allocated once, from the first sample's shape; every sample is
+        // transformed straight into its slice.
+        channels = pixels.size(2);
+        in_h = pixels.size(0);
+        in_w = pixels.size(1);
+        const auto [oh, ow] = transform_.output_size(in_h, in_w);
+        batch.images = torch::empty({count, channels, oh, ow}, torch::kFloat32);
+        images = batch.images.data_ptr<float>();
+        sample_floats = channels * oh * ow;
+      } else if (pixels.size(2) != channels ||
+                 transform_.output_size(pixels.size(0), pixels.size(1)) !=
+                     transform_.output_size(in_h, in_w)) {
+        throw DataError("image of shape [" + std::to_string(pixels.size(0)) + ", " +
+                        std::to_string(pixels.size(1)) + ", " + std::to_string(pixels.size(2)) +
+                        "] does not match the batch's first image [" + std::to_string(in_h) + ", " +
+                        std::to_string(in_w) + ", " + std::to_string(channels) + "]");
+      }
+      SampleRng rng(options_.seed, options_.epoch, id);
+      transform_.apply(image, rng, images + k * sample_floats);
+      labels[k] = dataset_.label(index);
+      ids[k] = id;
+    } catch (const std::exception& e) {
+      throw DataError(dataset_.name() + ": sample id " +
+                      (id >= 0 ? std::to_string(id) : std::string("?")) + " (index " +
+                      std::to_string(index) + "): " + e.what());
+    }
+  }
+  return batch;
+}
+
+}  // namespace fct::data

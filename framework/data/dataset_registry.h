@@ -1,0 +1,28 @@
+// The datasets fct can train on, by the name YAML uses (data.name), and make_dataset: the one
+// place that turns a DataConfig into a Dataset (reader, then class subset, then sample limit).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "framework/config/experiment_config.h"
+#include "framework/core/registry.h"
+#include "framework/data/dataset.h"
+
+namespace fct::data {
+
+// Builds the full split `split` of a dataset stored under `root` ("" = its default location).
+using DatasetFactory =
+    std::function<std::unique_ptr<Dataset>(const std::string& root, const std::string& split)>;
+
+const Registry<DatasetFactory>& dataset_registry();
+
+// The dataset config.name, split `split`, restricted to config.classes (labels remapped to
+// 0..k-1) and then to its first config.limit samples (0 = all).
+std::unique_ptr<Dataset> make_dataset(const config::DataConfig& config, const std::string& split);
+
+std::vector<std::string> dataset_names();
+
+}  // namespace fct::data
