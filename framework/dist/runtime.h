@@ -17,8 +17,9 @@ struct RankInfo {
 
 class Runtime {
  public:
-  // Initialises MPI (MPI_THREAD_FUNNELED or better) unless it already is; finalises in the
-  // destructor only if it initialised it.
+  // Initialises MPI (asks MPI_THREAD_MULTIPLE, accepts MPI_THREAD_SERIALIZED or better: gradient
+  // hooks may run on autograd threads) unless it already is; finalises in the destructor only if
+  // it initialised it. Throws DistributedError when MPI offers less.
   Runtime(int* argc, char*** argv);
   ~Runtime();
   Runtime(const Runtime&) = delete;

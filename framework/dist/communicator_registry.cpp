@@ -1,0 +1,48 @@
+// The communicator registry: every transport fct can run collectives over, by the name YAML uses.
+#include <functional>
+
+#include "framework/core/error.h"
+#include "framework/core/registry.h"
+#include "framework/dist/communicator.h"
+#include "framework/dist/mpi_communicator.h"
+#ifdef FCT_WITH_CUDA
+#include "framework/dist/nccl_communicator.h"
+#endif
+
+namespace fct::dist {
+namespace {
+
+using CommunicatorFactory =
+    std::function<std::unique_ptr<Communicator>(const CommunicatorOptions&)>;
+
+// Built per call: a handful of entries, and no static state to initialise in the right order.
+Registry<CommunicatorFactory> communicator_registry() {
+  std::vector<std::pair<std::string, CommunicatorFactory>> entries;
+  entries.emplace_back("mpi", [](const CommunicatorOptions& options) {
+    return std::make_unique<MpiCommunicator>(options);
+  });
+#ifdef FCT_WITH_CUDA
+  entries.emplace_back("nccl", [](const CommunicatorOptions& options) {
+    return std::make_unique<NcclCommunicator>(options);
+  });
+#endif
+  return Registry<CommunicatorFactory>("communicator", std::move(entries));
+}
+
+}  // namespace
+
+std::unique_ptr<Communicator> make_communicator(const std::string& name,
+                                                const CommunicatorOptions& options) {
+  const auto registry = communicator_registry();
+  if (name == "nccl" && !registry.contains("nccl"))
+    throw DistributedError(
+        "communicator 'nccl' is not available: this build of fct has no CUDA/NCCL (configure with "
+        "-DFCT_WITH_CUDA=ON where the CUDA toolkit and NCCL are installed), so use 'mpi'");
+  return registry.get(name)(options);
+}
+
+std::vector<std::string> communicator_names() {
+  return communicator_registry().names();
+}
+
+}  // namespace fct::dist
