@@ -228,6 +228,7 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
       }
     }
     const double epoch_train_seconds = seconds_since(epoch_start);
+    bar.finish();
     wait_seconds_total += reducer.wait_seconds();
     images_this_run += steps_per_epoch * local_batch * world;
 
@@ -245,7 +246,6 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
     const double val_metric = totals[3] / std::max(totals[4], 1.0);
     const double images_per_s = steps_per_epoch * local_batch * world / epoch_train_seconds;
     const double wait_share = reducer.wait_seconds() / std::max(epoch_train_seconds, 1e-9);
-    bar.finish(fmt::format("loss {:.4f}", train_loss));
 
     progress.epochs_done = epoch + 1;
     if (rank == 0) save_checkpoint(checkpoint, module, *optimizer, progress);
