@@ -116,6 +116,9 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
       total_steps, static_cast<int64_t>(std::llround(schedule.warmup_epochs * steps_per_epoch)));
   const WarmupCosineSchedule lr_schedule(config_.optimizer.lr, warmup_steps, total_steps);
 
+  if (rank == 0) std::filesystem::create_directories(options_.run_directory);
+  comm_.barrier();
+
   auto& module = task.module();
   auto optimizer = make_optimizer(module.parameters(), config_.optimizer);
 

@@ -25,7 +25,7 @@ config::ExperimentConfig tiny_config() {
   config.model.width = 4;
   config.model.embedding_dim = 16;
   config.schedule.epochs = 3;
-  config.schedule.batch_size = 64;
+  config.schedule.batch_size = 96;  // divisible by 2 and 3 ranks
   config.schedule.warmup_epochs = 1;
   config.optimizer.lr = 0.05;
   return config;
