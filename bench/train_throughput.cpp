@@ -29,26 +29,39 @@ int main(int argc, char** argv) {
   app.add_option("--warmup", warmup);
   app.add_option("--threads", threads, "intra-op threads per rank (0 = cores / ranks)");
   app.add_option("--image-size", image_size);
+  int64_t in_channels = 1;
+  std::string device_name = "cpu", head = "conv";
+  app.add_option("--in-channels", in_channels);
+  app.add_option("--head", head, "embedding head: conv or linear");
+  app.add_option("--device", device_name, "cpu or cuda (one GPU per rank, NCCL)");
   CLI11_PARSE(app, argc, argv);
 
   try {
     const int thread_count = fct::dist::threads_for_rank(static_cast<int>(threads), info);
     torch::set_num_threads(thread_count);
-    auto comm = fct::dist::make_communicator("mpi", {});
+    const bool cuda = device_name == "cuda";
+    const torch::Device device =
+        cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(info.local_rank))
+             : torch::Device(torch::kCPU);
+    fct::dist::CommunicatorOptions comm_options;
+    comm_options.device_index = cuda ? info.local_rank : 0;
+    auto comm = fct::dist::make_communicator(cuda ? "nccl" : "mpi", comm_options);
     const int64_t local_batch = global_batch / info.size;
 
     fct::config::ModelConfig model_config;
     model_config.arch = arch;
     model_config.width = width;
+    model_config.head = head;
     torch::manual_seed(0);
-    auto model = fct::models::make_embedding_model(model_config, 1, 10);
+    auto model = fct::models::make_embedding_model(model_config, in_channels, 10);
+    model->to(device);
     fct::losses::CrossEntropyLoss loss(0.1);
     fct::config::OptimizerConfig optimizer_config;
     auto optimizer = fct::train::make_optimizer(model->parameters(), optimizer_config);
     fct::dist::GradientReducer reducer(*model, *comm);
 
-    const auto images = torch::randn({local_batch, 1, image_size, image_size});
-    const auto labels = torch::randint(0, 10, {local_batch}, torch::kLong);
+    const auto images = torch::randn({local_batch, in_channels, image_size, image_size}).to(device);
+    const auto labels = torch::randint(0, 10, {local_batch}, torch::kLong).to(device);
     std::vector<double> step_seconds;
     double wait_seconds = 0.0;
     for (int64_t step = 0; step < warmup + steps; ++step) {
@@ -60,6 +73,7 @@ int main(int argc, char** argv) {
       loss.forward(out.embedding, out.logits, labels).backward();
       reducer.finish_backward();
       optimizer->step();
+      if (cuda) model->parameters()[0].sum().item<float>();  // wait for the GPU's queue
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       if (step >= warmup) {
@@ -80,6 +94,8 @@ int main(int argc, char** argv) {
           {"arch", arch},
           {"width", width},
           {"ranks", info.size},
+          {"device", device_name},
+          {"image_size", image_size},
           {"threads_per_rank", thread_count},
           {"global_batch", global_batch},
           {"steps", steps},

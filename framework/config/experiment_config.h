@@ -20,7 +20,7 @@ struct DataConfig {
   std::string val_split = "test";
   bool augment = true;         // light augmentation on the training split
   int64_t limit = 0;           // use only the first N samples of each split (0 = all); for tests
-  int64_t loader_threads = 0;  // decoding threads per rank (0 = auto)
+  int64_t loader_threads = 0;  // loader workers per rank (0 = batches built on the training thread)
 
   template <class V>
   void visit(V& v) {
@@ -32,7 +32,7 @@ struct DataConfig {
     v("val_split", val_split, "split used for validation accuracy", not_empty());
     v("augment", augment, "light augmentation of training images");
     v("limit", limit, "use only the first N samples of each split (0 = all)", at_least<int64_t>(0));
-    v("loader_threads", loader_threads, "data-loading threads per rank (0 = auto)",
+    v("loader_threads", loader_threads, "loader worker threads per rank (0 = on the training thread)",
       at_least<int64_t>(0));
   }
 };
