@@ -1,13 +1,12 @@
 // Training throughput of one data-parallel configuration: synthetic Fashion-MNIST-shaped batches
 // through the real model, loss, GradientReducer and optimiser. Prints one JSON object (rank 0).
 // bench/train_throughput.sh runs it as 1 rank x 2 threads and 2 ranks x 1 thread.
-#include <nlohmann/json.hpp>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <numeric>
 #include <chrono>
 #include <iostream>
+#include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "framework/dist/communicator.h"
 #include "framework/dist/gradient_reducer.h"
@@ -101,8 +100,8 @@ int main(int argc, char** argv) {
           {"steps", steps},
           {"images_per_s", global_batch * steps / total_s},
           {"step_ms_p50", 1e3 * step_seconds[step_seconds.size() / 2]},
-          {"step_ms_p95", 1e3 * step_seconds[std::min(step_seconds.size() - 1,
-                                                      step_seconds.size() * 95 / 100)]},
+          {"step_ms_p95",
+           1e3 * step_seconds[std::min(step_seconds.size() - 1, step_seconds.size() * 95 / 100)]},
           {"allreduce_wait_share", wait.item<double>() / total_s}};
       std::cout << result.dump() << std::endl;
     }

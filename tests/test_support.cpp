@@ -20,7 +20,8 @@ ScratchDir::ScratchDir(const std::string& tag) {
   std::random_device device;
   const auto base = std::filesystem::temp_directory_path();
   for (int attempt = 0; attempt < 100; ++attempt) {
-    const auto candidate = base / (tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(device()));
+    const auto candidate =
+        base / (tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(device()));
     if (std::filesystem::create_directories(candidate)) {
       path_ = candidate.string();
       return;
@@ -95,8 +96,12 @@ CommandResult run_command(const std::vector<std::string>& argv, double deadline_
   return result;
 }
 
-std::string fct_binary() { return std::string(FCT_BINARY_DIR) + "/fct"; }
-std::string mpiexec() { return FCT_MPIEXEC; }
+std::string fct_binary() {
+  return std::string(FCT_BINARY_DIR) + "/fct";
+}
+std::string mpiexec() {
+  return FCT_MPIEXEC;
+}
 
 void write_text_file(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);

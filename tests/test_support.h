@@ -21,10 +21,10 @@ class ScratchDir {
 };
 
 struct CommandResult {
-  int exit_code = -1;       // the process's exit status; -1 when it had to be killed
-  bool timed_out = false;   // true when it outlived the deadline (then it is killed)
+  int exit_code = -1;      // the process's exit status; -1 when it had to be killed
+  bool timed_out = false;  // true when it outlived the deadline (then it is killed)
   double seconds = 0.0;
-  std::string output;       // stdout and stderr together
+  std::string output;  // stdout and stderr together
 };
 
 // Runs `argv` (argv[0] looked up in PATH) with a deadline; the hang guard of fault-injection

@@ -32,8 +32,8 @@ struct DataConfig {
     v("val_split", val_split, "split used for validation accuracy", not_empty());
     v("augment", augment, "light augmentation of training images");
     v("limit", limit, "use only the first N samples of each split (0 = all)", at_least<int64_t>(0));
-    v("loader_threads", loader_threads, "loader worker threads per rank (0 = on the training thread)",
-      at_least<int64_t>(0));
+    v("loader_threads", loader_threads,
+      "loader worker threads per rank (0 = on the training thread)", at_least<int64_t>(0));
   }
 };
 

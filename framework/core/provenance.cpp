@@ -29,8 +29,7 @@ std::string first_line_of(const std::string& command) {
 
 std::string git_revision() {
   const std::string dir = FCT_SOURCE_DIR;
-  const std::string revision =
-      first_line_of("git -C '" + dir + "' rev-parse HEAD 2>/dev/null");
+  const std::string revision = first_line_of("git -C '" + dir + "' rev-parse HEAD 2>/dev/null");
   if (revision.size() != 40) return FCT_GIT_REVISION_AT_CONFIGURE;
   const std::string dirty = first_line_of(
       "git -C '" + dir + "' status --porcelain --untracked-files=no 2>/dev/null | head -n 1");
@@ -45,7 +44,8 @@ nlohmann::json library_versions(const std::string& mpi_library_version) {
   versions["libtorch"] = TORCH_VERSION;
   versions["mpi"] = mpi_library_version;
   versions["hdf5"] = fmt::format("{}.{}.{}", h5_major, h5_minor, h5_release);
-  versions["spdlog"] = fmt::format("{}.{}.{}", SPDLOG_VER_MAJOR, SPDLOG_VER_MINOR, SPDLOG_VER_PATCH);
+  versions["spdlog"] =
+      fmt::format("{}.{}.{}", SPDLOG_VER_MAJOR, SPDLOG_VER_MINOR, SPDLOG_VER_PATCH);
   versions["fmt"] = FMT_VERSION;
   versions["compiler"] = fmt::format("gcc {}.{}.{}", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
 #ifdef FCT_WITH_CUDA

@@ -31,7 +31,8 @@ std::string closest_match(const std::string& word, const std::vector<std::string
       best = candidate;
     }
   }
-  // A third of the word (at least 1, at most 3 edits) still reads as a typo; more is a different word.
+  // A third of the word (at least 1, at most 3 edits) still reads as a typo; more is a different
+  // word.
   const std::size_t limit = std::clamp<std::size_t>(word.size() / 3, 1, 3);
   return best_distance <= limit ? best : std::string();
 }

@@ -41,6 +41,8 @@ std::unique_ptr<ClassificationLoss> make_classification_loss(const config::LossC
   return loss_registry().get(config.name)(config);
 }
 
-std::vector<std::string> classification_loss_names() { return loss_registry().names(); }
+std::vector<std::string> classification_loss_names() {
+  return loss_registry().names();
+}
 
 }  // namespace fct::losses

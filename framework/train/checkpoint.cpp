@@ -36,7 +36,8 @@ TrainingProgress load_checkpoint(const std::string& path, torch::nn::Module& mod
     torch::Tensor version;
     archive.read("format_version", version);
     if (version.item<int64_t>() != kFormatVersion)
-      throw Error("unsupported checkpoint format version " + std::to_string(version.item<int64_t>()));
+      throw Error("unsupported checkpoint format version " +
+                  std::to_string(version.item<int64_t>()));
     torch::serialize::InputArchive model_archive;
     archive.read("model", model_archive);
     model.load(model_archive);

@@ -7,7 +7,8 @@
 
 namespace fct::train {
 
-WarmupCosineSchedule::WarmupCosineSchedule(double peak_lr, int64_t warmup_steps, int64_t total_steps)
+WarmupCosineSchedule::WarmupCosineSchedule(double peak_lr, int64_t warmup_steps,
+                                           int64_t total_steps)
     : peak_lr_(peak_lr), warmup_steps_(warmup_steps), total_steps_(total_steps) {
   if (total_steps <= 0) throw Error("learning-rate schedule needs at least one step");
   if (warmup_steps < 0 || warmup_steps > total_steps)

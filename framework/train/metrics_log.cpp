@@ -9,7 +9,8 @@ namespace fct::train {
 MetricsLog::MetricsLog(const std::string& directory, std::vector<std::string> csv_columns)
     : columns_(std::move(csv_columns)) {
   const std::string csv_path = directory + "/metrics.csv";
-  const bool csv_exists = std::filesystem::exists(csv_path) && std::filesystem::file_size(csv_path) > 0;
+  const bool csv_exists =
+      std::filesystem::exists(csv_path) && std::filesystem::file_size(csv_path) > 0;
   csv_.open(csv_path, std::ios::app);
   jsonl_.open(directory + "/metrics.jsonl", std::ios::app);
   if (!csv_ || !jsonl_) throw Error("cannot open the metrics files in " + directory);

@@ -2,9 +2,8 @@
 // lines (every logged step and epoch, for scripts). Written by rank 0; appends on resume.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

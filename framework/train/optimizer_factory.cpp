@@ -14,11 +14,11 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(std::vector<torch::Tenso
                                                    .weight_decay(config.weight_decay));
   }
   if (config.name == "adam") {
-    return std::make_unique<torch::optim::Adam>(
-        std::move(parameters), torch::optim::AdamOptions(config.lr)
-                                   .betas({config.beta1, config.beta2})
-                                   .eps(config.eps)
-                                   .weight_decay(config.weight_decay));
+    return std::make_unique<torch::optim::Adam>(std::move(parameters),
+                                                torch::optim::AdamOptions(config.lr)
+                                                    .betas({config.beta1, config.beta2})
+                                                    .eps(config.eps)
+                                                    .weight_decay(config.weight_decay));
   }
   throw ConfigError("optimizer.name: unknown optimiser '" + config.name + "' (known: sgd, adam)");
 }

@@ -1,7 +1,8 @@
 #include "framework/train/supervised_training.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
 
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
@@ -24,7 +25,9 @@ torch::Device select_device(const std::string& setting, int local_rank) {
   return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank % count));
 }
 
-std::string model_path(const std::string& run_directory) { return run_directory + "/model.pt"; }
+std::string model_path(const std::string& run_directory) {
+  return run_directory + "/model.pt";
+}
 
 TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Communicator& comm,
                               const TrainerOptions& options) {
@@ -34,8 +37,8 @@ TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Comm
                config.data.name, train_set->size(), val_set->size(), train_set->num_classes());
 
   torch::manual_seed(static_cast<uint64_t>(config.seed));
-  auto model = models::make_embedding_model(config.model, train_set->channels(),
-                                            train_set->num_classes());
+  auto model =
+      models::make_embedding_model(config.model, train_set->channels(), train_set->num_classes());
   int64_t parameter_count = 0;
   for (const auto& p : model->parameters()) parameter_count += p.numel();
   spdlog::info("model: {} (width {}, embedding {}, {} head), {:.2f} M parameters, on {}",

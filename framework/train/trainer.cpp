@@ -3,11 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
-#include <csignal>
-#include <thread>
 #include <cmath>
+#include <csignal>
 #include <filesystem>
 #include <memory>
+#include <thread>
 
 #include "framework/core/error.h"
 #include "framework/dist/distributed_sampler.h"

@@ -26,11 +26,11 @@ struct TrainerOptions {
 struct TrainSummary {
   int64_t epochs_done = 0;
   int64_t global_step = 0;
-  double val_metric = 0.0;      // the task's eval metric after the last epoch, in [0, 1]
-  double train_seconds = 0.0;   // this invocation's training time (excluding evaluation)
-  double images_per_s = 0.0;    // global training throughput of this invocation
+  double val_metric = 0.0;            // the task's eval metric after the last epoch, in [0, 1]
+  double train_seconds = 0.0;         // this invocation's training time (excluding evaluation)
+  double images_per_s = 0.0;          // global training throughput of this invocation
   double allreduce_wait_share = 0.0;  // share of step time spent waiting for gradient all-reduce
-  bool finished = false;        // all configured epochs are done
+  bool finished = false;              // all configured epochs are done
 };
 
 class Trainer {

@@ -14,9 +14,9 @@
 namespace fct::train {
 
 struct StepOutput {
-  torch::Tensor loss;     // scalar, to call backward() on
-  int64_t correct = 0;    // for tasks with a classifier: correct top-1 predictions in the batch
-  int64_t count = 0;      // samples in the batch
+  torch::Tensor loss;   // scalar, to call backward() on
+  int64_t correct = 0;  // for tasks with a classifier: correct top-1 predictions in the batch
+  int64_t count = 0;    // samples in the batch
 };
 
 struct EvalCounts {

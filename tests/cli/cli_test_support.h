@@ -15,7 +15,9 @@ namespace fct::testing {
 inline std::string tiny_experiment_yaml(const std::string& output_dir) {
   return "name: tiny\n"
          "seed: 3\n"
-         "output_dir: " + output_dir + "\n"
+         "output_dir: " +
+         output_dir +
+         "\n"
          "data:\n"
          "  name: fashion_mnist\n"
          "  limit: 512\n"
@@ -33,8 +35,8 @@ inline std::string tiny_experiment_yaml(const std::string& output_dir) {
 
 inline CommandResult run_fct(int ranks, const std::vector<std::string>& args, double deadline_s,
                              const std::string& working_dir = "") {
-  std::vector<std::string> argv = {mpiexec(), "-np", std::to_string(ranks), "--oversubscribe",
-                                   "--bind-to", "none"};
+  std::vector<std::string> argv = {mpiexec(),         "-np",       std::to_string(ranks),
+                                   "--oversubscribe", "--bind-to", "none"};
   if (::geteuid() == 0) argv.push_back("--allow-run-as-root");  // CI and containers run as root
   argv.push_back(fct_binary());
   argv.insert(argv.end(), args.begin(), args.end());

@@ -13,8 +13,12 @@ constexpr double kHangGuardSeconds = 240;
 CommandResult run_with_fault(const std::string& mode, const std::vector<std::string>& extra = {}) {
   ScratchDir dir("fct-fault");
   write_text_file(dir.file("exp.yaml"), tiny_experiment_yaml(dir.file("run")));
-  std::vector<std::string> args = {"train", dir.file("exp.yaml"), "debug.fail_rank=1",
-                                   "debug.fail_step=2", "debug.fail_mode=" + mode, "--no-progress"};
+  std::vector<std::string> args = {"train",
+                                   dir.file("exp.yaml"),
+                                   "debug.fail_rank=1",
+                                   "debug.fail_step=2",
+                                   "debug.fail_mode=" + mode,
+                                   "--no-progress"};
   args.insert(args.end(), extra.begin(), extra.end());
   return run_fct(2, args, kHangGuardSeconds);
 }

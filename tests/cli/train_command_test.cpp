@@ -1,9 +1,9 @@
 // `fct train` end to end under mpirun: the run directory holds the resolved config, provenance,
 // metrics, checkpoint and model; bad input is a clear error.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "tests/cli/cli_test_support.h"
 

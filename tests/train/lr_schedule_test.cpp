@@ -12,7 +12,7 @@ TEST(WarmupCosineSchedule, WarmsUpLinearlyThenDecaysToZero) {
   const WarmupCosineSchedule schedule(1.0, 4, 12);
   EXPECT_DOUBLE_EQ(schedule.lr(0), 0.25);
   EXPECT_DOUBLE_EQ(schedule.lr(3), 1.0);
-  EXPECT_DOUBLE_EQ(schedule.lr(4), 1.0);  // cosine starts at the peak
+  EXPECT_DOUBLE_EQ(schedule.lr(4), 1.0);    // cosine starts at the peak
   EXPECT_NEAR(schedule.lr(8), 0.5, 1e-12);  // half-way through the decay
   EXPECT_GT(schedule.lr(11), 0.0);
   EXPECT_LT(schedule.lr(11), 0.05);
