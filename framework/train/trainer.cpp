@@ -39,8 +39,13 @@ std::vector<double> sum_over_ranks(dist::Communicator& comm, const std::vector<d
 void check_parameters_agree(dist::Communicator& comm, torch::nn::Module& module,
                             const std::string& when) {
   torch::NoGradGuard no_grad;
-  double checksum = 0.0;
-  for (const auto& p : module.parameters()) checksum += p.to(torch::kFloat64).sum().item<double>();
+  // Summed on the parameters' device and read once: one device sync, not one per parameter.
+  torch::Tensor sum;
+  for (const auto& p : module.parameters()) {
+    const auto s = p.sum(torch::kFloat64);
+    sum = sum.defined() ? sum + s : s;
+  }
+  const double checksum = sum.defined() ? sum.item<double>() : 0.0;
   const auto all = comm.all_gather(torch::tensor({checksum}, torch::kFloat64)).flatten();
   const double reference = all[0].item<double>();
   for (int64_t r = 1; r < all.numel(); ++r) {
