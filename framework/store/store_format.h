@@ -1,0 +1,75 @@
+// The embedding store: one HDF5 file per (model, split) holding what a model computed for every
+// sample of the split, readable by h5py as is. See Note [Store file format].
+//
+// Note [Store file format]
+// Datasets at the root, all with the same number of rows N (row i = the i-th stored sample):
+//   embeddings  float32 [N, d]   the model's embedding of the sample
+//   labels      int64   [N]      its class label
+//   ids         int64   [N]      its index in the split
+//   side_info   float32 [N, s]   optional: the FCT side-information vector
+//   <name>      float32 [N, k]   optional extra columns by name (e.g. `target` in a feature cache
+//                                holding phi_old in embeddings, psi in side_info, phi_new in
+//                                target)
+// Any other root dataset must be such an extra column (else the store is rejected); groups are
+// not part of a store and readers ignore them.
+// Root attributes are scalar variable-length UTF-8 strings (h5py returns them as str):
+// `fct_store_version` = "1" always, plus whatever the writer's caller gives (model, model_hash,
+// config, git_revision, created, dataset, split, ...). Readers also accept fixed-length strings
+// and render scalar integer/float attributes as text. Datasets are contiguous, unfiltered,
+// little-endian. A store only ever appears under its final name complete (Note [Write, then
+// rename] in core/atomic_file.h): StoreWriter writes to a temporary name and renames at commit().
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace fct::store {
+
+using Attributes = std::map<std::string, std::string>;
+
+// The value of the `fct_store_version` attribute that this build writes and reads.
+inline constexpr const char* kStoreVersion = "1";
+inline constexpr const char* kVersionAttribute = "fct_store_version";
+
+// Names of the fixed columns.
+inline constexpr const char* kEmbeddings = "embeddings";
+inline constexpr const char* kLabels = "labels";
+inline constexpr const char* kIds = "ids";
+inline constexpr const char* kSideInfo = "side_info";
+
+struct StoreLayout {
+  int64_t rows = 0;
+  int64_t embedding_dim = 0;
+  int64_t side_info_dim = 0;                                   // 0 = no side_info column
+  std::vector<std::pair<std::string, int64_t>> extra_columns;  // name, width (float32 [N, width])
+};
+
+// A block of consecutive rows. embeddings float32 [n, d], labels and ids int64 [n], side_info
+// float32 [n, s] (undefined when the store has none), extra float32 [n, k] by column name.
+struct StoreRows {
+  torch::Tensor embeddings, labels, ids, side_info;
+  std::map<std::string, torch::Tensor> extra;
+  // n: the first dimension of the first defined fixed column (embeddings, labels, ids); 0 when
+  // none is defined (the "nothing to write this round" value).
+  int64_t size() const;
+};
+
+// Even split of `rows` rows across `world` ranks: this rank's [begin, end). The first
+// rows % world ranks get one row more; ranks past the rows get an empty range.
+std::pair<int64_t, int64_t> rank_rows(int64_t rows, int rank, int world);
+
+// The current UTC time as ISO 8601 (2026-11-28T01:02:03Z), for the `created` attribute.
+std::string utc_timestamp();
+
+// "float32", "int64", ... for messages.
+std::string dtype_name(torch::ScalarType type);
+
+// "[3, 5]" for messages.
+std::string shape_string(const std::vector<int64_t>& shape);
+
+}  // namespace fct::store

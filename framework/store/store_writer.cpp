@@ -1,0 +1,520 @@
+#include "framework/store/store_writer.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <set>
+
+#include "framework/core/atomic_file.h"
+#include "framework/core/error.h"
+#include "framework/core/hash.h"
+#include "framework/store/hdf5_util.h"
+
+namespace fct::store {
+namespace {
+
+using detail::check_id;
+using detail::check_status;
+using detail::Hid;
+
+// The most bytes one rank hands to one H5Dwrite call: larger blocks are written in several
+// collective rounds (MPI-IO counts are int, and 2 GiB transfers are fragile in HDF5 1.10).
+int64_t max_bytes_per_transfer = int64_t{1} << 30;
+
+struct ColumnSpec {
+  std::string name;
+  int64_t width = 0;  // 0: a 1-D column
+  bool is_float = true;
+
+  int rank() const { return width > 0 ? 2 : 1; }
+  int64_t row_bytes() const { return std::max<int64_t>(1, width) * (is_float ? 4 : 8); }
+  torch::ScalarType dtype() const { return is_float ? torch::kFloat32 : torch::kInt64; }
+};
+
+std::vector<ColumnSpec> columns_of(const StoreLayout& layout) {
+  std::vector<ColumnSpec> columns = {
+      {kEmbeddings, layout.embedding_dim, true}, {kLabels, 0, false}, {kIds, 0, false}};
+  if (layout.side_info_dim > 0) columns.push_back({kSideInfo, layout.side_info_dim, true});
+  for (const auto& [name, width] : layout.extra_columns) columns.push_back({name, width, true});
+  return columns;
+}
+
+std::string describe(const StoreLayout& layout) {
+  std::string text = std::to_string(layout.rows) + " rows, embeddings " +
+                     std::to_string(layout.embedding_dim) + ", side_info " +
+                     std::to_string(layout.side_info_dim);
+  for (const auto& [name, width] : layout.extra_columns) {
+    text += ", " + name + " " + std::to_string(width);
+  }
+  return text;
+}
+
+std::string describe(const torch::Tensor& t) {
+  return dtype_name(t.scalar_type()) + " " + shape_string(t.sizes().vec());
+}
+
+void broadcast_string(MPI_Comm comm, std::string& text) {
+  int64_t size = static_cast<int64_t>(text.size());
+  MPI_Bcast(&size, 1, MPI_INT64_T, 0, comm);
+  text.resize(static_cast<std::size_t>(size));
+  if (size > 0) MPI_Bcast(text.data(), static_cast<int>(size), MPI_CHAR, 0, comm);
+}
+
+// Whether every rank holds the same value, per entry: one all-reduce (minimum) of the values and
+// their complements gives the minimum and the maximum of each at once.
+std::vector<bool> same_on_all_ranks(MPI_Comm comm, const std::vector<uint64_t>& values) {
+  const std::size_t n = values.size();
+  std::vector<uint64_t> send(2 * n), received(2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    send[i] = values[i];
+    send[n + i] = ~values[i];
+  }
+  if (n > 0) {
+    MPI_Allreduce(send.data(), received.data(), static_cast<int>(2 * n), MPI_UINT64_T, MPI_MIN,
+                  comm);
+  }
+  std::vector<bool> same(n);
+  for (std::size_t i = 0; i < n; ++i) same[i] = received[i] == ~received[n + i];
+  return same;
+}
+
+// Throws on every rank (the outcome is the same everywhere) when the ranks pass different
+// arguments to the collective constructor.
+void require_same_arguments(MPI_Comm comm, const std::string& path, const StoreLayout& layout,
+                            const Attributes& attributes) {
+  const std::string where = "store " + path + ": ";
+  std::string keys, key_list;
+  for (const auto& [key, value] : attributes) {
+    keys += key;
+    keys.push_back('\0');
+    key_list += (key_list.empty() ? "" : ", ") + key;
+  }
+  const auto same = same_on_all_ranks(comm, {fnv1a(path), fnv1a(describe(layout)), fnv1a(keys)});
+  if (!same[0]) {
+    throw DistributedError(
+        where + "the ranks pass different paths to StoreWriter (this rank: " + path + ")");
+  }
+  if (!same[1]) {
+    throw DistributedError(where + "the ranks pass different layouts to StoreWriter (this rank: " +
+                           describe(layout) + ")");
+  }
+  if (!same[2]) {
+    throw DistributedError(
+        where + "the ranks pass different attribute names to StoreWriter (this rank: " + key_list +
+        ")");
+  }
+  std::vector<uint64_t> values;
+  for (const auto& entry : attributes) values.push_back(fnv1a(entry.second));
+  const auto same_values = same_on_all_ranks(comm, values);
+  std::string differing;
+  std::size_t i = 0;
+  for (const auto& entry : attributes) {
+    if (!same_values[i++]) differing += (differing.empty() ? "'" : ", '") + entry.first + "'";
+  }
+  if (!differing.empty()) {
+    throw DistributedError(where + "the ranks pass different values for the attribute(s) " +
+                           differing + " to StoreWriter");
+  }
+}
+
+void validate(const std::string& path, const StoreLayout& layout, const Attributes& attributes) {
+  const std::string where = "store " + path + ": ";
+  if (layout.rows < 0) throw Error(where + "layout with " + std::to_string(layout.rows) + " rows");
+  if (layout.embedding_dim < 1) {
+    throw Error(where + "embedding_dim must be at least 1, got " +
+                std::to_string(layout.embedding_dim));
+  }
+  if (layout.side_info_dim < 0) {
+    throw Error(where + "side_info_dim must be 0 (none) or more, got " +
+                std::to_string(layout.side_info_dim));
+  }
+  std::set<std::string> names = {kEmbeddings, kLabels, kIds, kSideInfo};
+  for (const auto& [name, width] : layout.extra_columns) {
+    if (name.empty() || name == "." || name.find('/') != std::string::npos ||
+        name.find('\0') != std::string::npos) {
+      throw Error(where + "invalid extra column name '" + name + "'");
+    }
+    if (!names.insert(name).second) {
+      throw Error(where + "extra column '" + name + "' repeats a column name");
+    }
+    if (width < 1) {
+      throw Error(where + "extra column '" + name + "' must have a width of at least 1, got " +
+                  std::to_string(width));
+    }
+  }
+  for (const auto& [key, value] : attributes) {
+    if (key.empty() || key.find('\0') != std::string::npos) {
+      throw Error(where + "invalid attribute name '" + key + "'");
+    }
+    if (key == kVersionAttribute) {
+      throw Error(where + "the attribute '" + key + "' is written by the store itself");
+    }
+    if (value.find('\0') != std::string::npos) {
+      throw Error(where + "the attribute '" + key + "' contains a NUL character");
+    }
+  }
+}
+
+}  // namespace
+
+int64_t detail::set_max_transfer_bytes(int64_t bytes) {
+  if (bytes < 1) throw Error("set_max_transfer_bytes: " + std::to_string(bytes) + " bytes");
+  const int64_t previous = max_bytes_per_transfer;
+  max_bytes_per_transfer = bytes;
+  return previous;
+}
+
+struct StoreWriter::Impl {
+  MPI_Comm comm = MPI_COMM_NULL;
+  int rank = 0;
+  int world = 1;
+  std::string path;
+  std::string temporary;
+  StoreLayout layout;
+  std::vector<ColumnSpec> columns;
+  Hid file;
+  std::vector<Hid> datasets;                         // one per column
+  Hid transfer;                                      // collective transfer property list
+  std::vector<std::pair<int64_t, int64_t>> written;  // [begin, end) of every rank's writes
+  bool created = false;                              // the temporary file may exist
+  bool committed = false;
+
+  ~Impl();
+  std::string where() const { return "store " + path; }
+  void create(const Attributes& attributes);
+  int64_t prepare(int64_t first_row, const StoreRows& rows, std::vector<torch::Tensor>& data) const;
+  void write_column(std::size_t c, int64_t first_row, int64_t n, int64_t max_rows,
+                    const torch::Tensor& values);
+};
+
+void StoreWriter::Impl::create(const Attributes& attributes) {
+  // The temporary name is rank 0's (temporary_path_for names it after the process).
+  std::string problem;
+  if (rank == 0) {
+    try {
+      const std::filesystem::path target(path);
+      if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path());
+      temporary = temporary_path_for(path);
+    } catch (const std::exception& e) {
+      problem = e.what();
+    }
+  }
+  broadcast_string(comm, problem);
+  broadcast_string(comm, temporary);
+  if (!problem.empty()) throw Error(where() + ": cannot create its directory: " + problem);
+
+  Hid access(check_id(H5Pcreate(H5P_FILE_ACCESS), where() + ": H5Pcreate"), H5Pclose);
+  check_status(H5Pset_fapl_mpio(access.get(), comm, MPI_INFO_NULL),
+               where() + ": cannot select the MPI-IO driver");
+  check_status(H5Pset_all_coll_metadata_ops(access.get(), true),
+               where() + ": cannot select collective metadata reads");
+  check_status(H5Pset_coll_metadata_write(access.get(), true),
+               where() + ": cannot select collective metadata writes");
+  created = true;
+  const hid_t id = H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get());
+  const std::string reason = id < 0 ? detail::hdf5_reason() : "";
+  int failed = id < 0 ? 1 : 0;
+  int any_failed = 0;
+  MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, comm);
+  if (any_failed) {
+    // Where this rank succeeded, closing would be a collective that the failed ranks never
+    // join: the identifier is left open rather than risk a hang.
+    throw Error(where() + ": cannot create " + temporary + ": " +
+                (failed ? reason : std::string("failed on another rank")));
+  }
+  file = Hid(id, H5Fclose);
+
+  Hid creation(check_id(H5Pcreate(H5P_DATASET_CREATE), where() + ": H5Pcreate"), H5Pclose);
+  check_status(H5Pset_layout(creation.get(), H5D_CONTIGUOUS), where() + ": H5Pset_layout");
+  check_status(H5Pset_alloc_time(creation.get(), H5D_ALLOC_TIME_EARLY),
+               where() + ": H5Pset_alloc_time");
+  check_status(H5Pset_fill_time(creation.get(), H5D_FILL_TIME_NEVER),
+               where() + ": H5Pset_fill_time");
+  for (const ColumnSpec& column : columns) {
+    const hsize_t dims[2] = {static_cast<hsize_t>(layout.rows),
+                             static_cast<hsize_t>(std::max<int64_t>(column.width, 1))};
+    Hid space(check_id(H5Screate_simple(column.rank(), dims, nullptr), where() + ": H5Screate"),
+              H5Sclose);
+    const hid_t type = column.is_float ? H5T_IEEE_F32LE : H5T_STD_I64LE;
+    datasets.emplace_back(check_id(H5Dcreate2(file.get(), column.name.c_str(), type, space.get(),
+                                              H5P_DEFAULT, creation.get(), H5P_DEFAULT),
+                                   where() + ": cannot create the dataset '" + column.name + "'"),
+                          H5Dclose);
+  }
+
+  Attributes all = attributes;
+  all[kVersionAttribute] = kStoreVersion;
+  Hid text(check_id(H5Tcopy(H5T_C_S1), where() + ": H5Tcopy"), H5Tclose);
+  check_status(H5Tset_size(text.get(), H5T_VARIABLE), where() + ": H5Tset_size");
+  check_status(H5Tset_cset(text.get(), H5T_CSET_UTF8), where() + ": H5Tset_cset");
+  Hid scalar(check_id(H5Screate(H5S_SCALAR), where() + ": H5Screate"), H5Sclose);
+  for (const auto& [key, value] : all) {
+    Hid attribute(check_id(H5Acreate2(file.get(), key.c_str(), text.get(), scalar.get(),
+                                      H5P_DEFAULT, H5P_DEFAULT),
+                           where() + ": cannot create the attribute '" + key + "'"),
+                  H5Aclose);
+    const char* data = value.c_str();
+    check_status(H5Awrite(attribute.get(), text.get(), &data),
+                 where() + ": cannot write the attribute '" + key + "'");
+  }
+
+  transfer = Hid(check_id(H5Pcreate(H5P_DATASET_XFER), where() + ": H5Pcreate"), H5Pclose);
+  check_status(H5Pset_dxpl_mpio(transfer.get(), H5FD_MPIO_COLLECTIVE),
+               where() + ": cannot select collective transfers");
+}
+
+StoreWriter::Impl::~Impl() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized) {
+    // HDF5 shut down with MPI: its identifiers are gone and MPI may no longer be called.
+    for (auto& dataset : datasets) dataset.release();
+    transfer.release();
+    file.release();
+    if (created && !committed && rank == 0) {
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+    }
+    return;
+  }
+  {
+    detail::QuietHdf5 quiet;
+    for (auto& dataset : datasets) dataset.reset();
+    transfer.reset();
+    file.reset();  // collective
+    H5Eclear2(H5E_DEFAULT);
+  }
+  if (created && !committed) {
+    if (rank == 0) {
+      std::error_code ignored;
+      std::filesystem::remove(temporary, ignored);
+    }
+    MPI_Barrier(comm);  // every rank returns once the temporary is gone
+  }
+  if (comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
+}
+
+StoreWriter::StoreWriter(MPI_Comm comm, std::string path, StoreLayout layout, Attributes attributes)
+    : impl_(std::make_unique<Impl>()) {
+  detail::QuietHdf5 quiet;
+  Impl& s = *impl_;
+  s.path = std::move(path);
+  s.layout = std::move(layout);
+  if (comm == MPI_COMM_NULL) throw Error(s.where() + ": StoreWriter needs a communicator");
+  MPI_Comm_dup(comm, &s.comm);  // the store's collectives never mix with the caller's
+  MPI_Comm_rank(s.comm, &s.rank);
+  MPI_Comm_size(s.comm, &s.world);
+  require_same_arguments(s.comm, s.path, s.layout, attributes);
+  if (s.path.empty()) throw Error("StoreWriter: empty path");
+  validate(s.path, s.layout, attributes);
+  s.columns = columns_of(s.layout);
+  s.create(attributes);
+}
+
+StoreWriter::~StoreWriter() = default;
+
+const std::string& StoreWriter::path() const {
+  return impl_->path;
+}
+
+const std::string& StoreWriter::temporary_path() const {
+  return impl_->temporary;
+}
+
+const StoreLayout& StoreWriter::layout() const {
+  return impl_->layout;
+}
+
+int64_t StoreWriter::Impl::prepare(int64_t first_row, const StoreRows& rows,
+                                   std::vector<torch::Tensor>& data) const {
+  const std::string where = this->where() + ": write_rows: ";
+  for (const auto& entry : rows.extra) {
+    const bool known = std::any_of(layout.extra_columns.begin(), layout.extra_columns.end(),
+                                   [&](const auto& column) { return column.first == entry.first; });
+    if (!known) {
+      std::string names;
+      for (const auto& column : layout.extra_columns) {
+        names += (names.empty() ? "" : ", ") + column.first;
+      }
+      throw Error(where + "the store has no column '" + entry.first +
+                  "' (extra columns: " + (names.empty() ? std::string("none") : names) + ")");
+    }
+  }
+  const auto tensor_of = [&](const std::string& name) -> const torch::Tensor* {
+    if (name == kEmbeddings) return &rows.embeddings;
+    if (name == kLabels) return &rows.labels;
+    if (name == kIds) return &rows.ids;
+    if (name == kSideInfo) return &rows.side_info;
+    const auto found = rows.extra.find(name);
+    return found == rows.extra.end() ? nullptr : &found->second;
+  };
+  const int64_t n = rows.size();
+  if (layout.side_info_dim == 0 && rows.side_info.defined() &&
+      (n > 0 || rows.side_info.numel() > 0)) {
+    throw Error(where + "the store has no side_info column, got side_info " +
+                describe(rows.side_info));
+  }
+  data.assign(columns.size(), torch::Tensor());
+  if (n == 0) {  // nothing to write this round: every column given must be empty too
+    for (const ColumnSpec& column : columns) {
+      const torch::Tensor* t = tensor_of(column.name);
+      if (t != nullptr && t->defined() && t->numel() > 0) {
+        throw Error(where + "column '" + column.name + "' is " + describe(*t) +
+                    " but the rows are empty (embeddings, labels and ids have no rows)");
+      }
+    }
+    return 0;
+  }
+  if (first_row < 0 || first_row + n > layout.rows) {
+    throw Error(where + "rows [" + std::to_string(first_row) + ", " +
+                std::to_string(first_row + n) + ") are outside the store's " +
+                std::to_string(layout.rows) + " rows");
+  }
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    const ColumnSpec& column = columns[c];
+    const torch::Tensor* t = tensor_of(column.name);
+    std::vector<int64_t> shape = {n};
+    if (column.width > 0) shape.push_back(column.width);
+    if (t == nullptr || !t->defined()) {
+      throw Error(where + "column '" + column.name + "' is missing (expected " +
+                  dtype_name(column.dtype()) + " " + shape_string(shape) + ")");
+    }
+    if (t->scalar_type() != column.dtype() || t->sizes().vec() != shape) {
+      throw Error(where + "column '" + column.name + "' must be " + dtype_name(column.dtype()) +
+                  " " + shape_string(shape) + ", got " + describe(*t));
+    }
+    data[c] = t->to(torch::kCPU).contiguous();
+  }
+  return n;
+}
+
+void StoreWriter::Impl::write_column(std::size_t c, int64_t first_row, int64_t n, int64_t max_rows,
+                                     const torch::Tensor& values) {
+  const ColumnSpec& column = columns[c];
+  const std::string what = where() + ": writing column '" + column.name + "'";
+  // The same number of transfers on every rank: from the largest block of any rank.
+  const int64_t parts = std::max<int64_t>(
+      1, (max_rows * column.row_bytes() + max_bytes_per_transfer - 1) / max_bytes_per_transfer);
+  const int64_t per_part = (n + parts - 1) / parts;
+  const hid_t memory_type = column.is_float ? H5T_NATIVE_FLOAT : H5T_NATIVE_INT64;
+  const hsize_t width = static_cast<hsize_t>(std::max<int64_t>(column.width, 1));
+  const char* base = n > 0 ? static_cast<const char*>(values.data_ptr()) : nullptr;
+  static const int64_t nothing = 0;
+  for (int64_t part = 0; part < parts; ++part) {
+    const int64_t begin = std::min(n, part * per_part);
+    const int64_t end = std::min(n, (part + 1) * per_part);
+    Hid file_space(check_id(H5Dget_space(datasets[c].get()), what), H5Sclose);
+    Hid memory_space;
+    const void* buffer = &nothing;
+    if (end > begin) {
+      const hsize_t start[2] = {static_cast<hsize_t>(first_row + begin), 0};
+      const hsize_t count[2] = {static_cast<hsize_t>(end - begin), width};
+      check_status(
+          H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+          what);
+      memory_space = Hid(check_id(H5Screate_simple(column.rank(), count, nullptr), what), H5Sclose);
+      buffer = base + begin * column.row_bytes();
+    } else {  // this rank takes part in the collective transfer with nothing selected
+      const hsize_t one[2] = {1, width};
+      check_status(H5Sselect_none(file_space.get()), what);
+      memory_space = Hid(check_id(H5Screate_simple(column.rank(), one, nullptr), what), H5Sclose);
+      check_status(H5Sselect_none(memory_space.get()), what);
+    }
+    check_status(H5Dwrite(datasets[c].get(), memory_type, memory_space.get(), file_space.get(),
+                          transfer.get(), buffer),
+                 what + " rows [" + std::to_string(first_row + begin) + ", " +
+                     std::to_string(first_row + end) + ")");
+  }
+}
+
+void StoreWriter::write_rows(int64_t first_row, const StoreRows& rows) {
+  detail::QuietHdf5 quiet;
+  Impl& s = *impl_;
+  if (s.committed) throw Error(s.where() + ": write_rows after commit()");
+  std::vector<torch::Tensor> data;
+  std::string problem;
+  int64_t n = 0;
+  try {
+    n = s.prepare(first_row, rows, data);
+  } catch (const std::exception& e) {
+    problem = e.what();
+  }
+  // Every rank learns every rank's rows and whether its input was valid, so that all ranks
+  // either write or throw together.
+  const int64_t mine[3] = {problem.empty() ? first_row : 0, problem.empty() ? n : 0,
+                           problem.empty() ? 0 : 1};
+  std::vector<int64_t> all(3 * static_cast<std::size_t>(s.world));
+  MPI_Allgather(mine, 3, MPI_INT64_T, all.data(), 3, MPI_INT64_T, s.comm);
+  if (!problem.empty()) throw Error(problem);
+  for (int r = 0; r < s.world; ++r) {
+    if (all[3 * r + 2] != 0) {
+      throw Error(s.where() + ": write_rows failed on rank " + std::to_string(r) +
+                  " (its message says why); no rank wrote this round");
+    }
+  }
+  int64_t max_rows = 0;
+  for (int r = 0; r < s.world; ++r) {
+    const int64_t begin = all[3 * r], count = all[3 * r + 1];
+    if (count > 0) s.written.emplace_back(begin, begin + count);
+    max_rows = std::max(max_rows, count);
+  }
+  if (max_rows == 0) return;  // nobody writes (a zero-row dataset has no storage to select in)
+  for (std::size_t c = 0; c < s.columns.size(); ++c) {
+    s.write_column(c, first_row, n, max_rows, data[c]);
+  }
+}
+
+void StoreWriter::commit() {
+  detail::QuietHdf5 quiet;
+  Impl& s = *impl_;
+  if (s.committed) throw Error(s.where() + ": commit() called twice");
+  // Every rank holds every rank's writes: the same verdict everywhere.
+  auto intervals = s.written;
+  std::sort(intervals.begin(), intervals.end());
+  int64_t next = 0;
+  const auto range = [](int64_t a, int64_t b) {
+    return "[" + std::to_string(a) + ", " + std::to_string(b) + ")";
+  };
+  for (const auto& [begin, end] : intervals) {
+    if (begin < next) {
+      throw Error(s.where() + ": rows " + range(begin, std::min(end, next)) +
+                  " were written more than once; not committed");
+    }
+    if (begin > next) {
+      throw Error(s.where() + ": rows " + range(next, begin) +
+                  " were never written; not committed");
+    }
+    next = end;
+  }
+  if (next < s.layout.rows) {
+    throw Error(s.where() + ": rows " + range(next, s.layout.rows) +
+                " were never written; not committed");
+  }
+
+  herr_t status = 0;
+  for (auto& dataset : s.datasets) status = std::min(status, dataset.reset());
+  status = std::min(status, s.transfer.reset());
+  status = std::min(status, s.file.reset());  // collective
+  const std::string reason = status < 0 ? detail::hdf5_reason() : "";
+  int failed = status < 0 ? 1 : 0;
+  int any_failed = 0;
+  MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, s.comm);  // everybody has closed
+  if (any_failed) {
+    throw Error(s.where() + ": closing " + s.temporary + " failed" +
+                (failed ? ": " + reason : std::string(" on another rank")));
+  }
+  std::string problem;
+  if (s.rank == 0 && std::rename(s.temporary.c_str(), s.path.c_str()) != 0) {
+    problem = std::strerror(errno);
+  }
+  broadcast_string(s.comm, problem);  // every rank returns after the rename
+  if (!problem.empty()) {
+    throw Error(s.where() + ": cannot rename " + s.temporary + " to " + s.path + ": " + problem);
+  }
+  s.committed = true;
+}
+
+}  // namespace fct::store

@@ -1,0 +1,511 @@
+// Runs under mpirun (2 and 3 ranks): stores written by all ranks with uneven row counts and write
+// rounds, read back value by value; nothing at the final path before commit or after a failure;
+// wrong input on one rank throws on every rank; h5py reads the file as is.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <optional>
+
+#include "framework/core/error.h"
+#include "framework/dist/mpi_c.h"
+#include "framework/store/store_reader.h"
+#include "framework/store/store_writer.h"
+#include "tests/test_support.h"
+
+namespace fct::store {
+namespace {
+
+int rank() {
+  int r = 0;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r);
+  return r;
+}
+
+int world() {
+  int w = 1;
+  MPI_Comm_size(MPI_COMM_WORLD, &w);
+  return w;
+}
+
+std::string broadcast(std::string text) {
+  int size = static_cast<int>(text.size());
+  MPI_Bcast(&size, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  text.resize(static_cast<std::size_t>(size));
+  MPI_Bcast(text.data(), size, MPI_CHAR, 0, MPI_COMM_WORLD);
+  return text;
+}
+
+bool all_ranks(bool value) {
+  int mine = value ? 1 : 0, all = 0;
+  MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  return all == 1;
+}
+
+// A scratch directory that every rank names the same: rank 0 owns it, everyone receives its path.
+class SharedDir {
+ public:
+  SharedDir() {
+    if (rank() == 0) own_.emplace("fct-store-test");
+    path_ = broadcast(rank() == 0 ? own_->path() : "");
+  }
+  ~SharedDir() {
+    MPI_Barrier(MPI_COMM_WORLD);  // nobody still uses it when rank 0 removes it
+  }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  const std::string& path() const { return path_; }
+  // The names of the files under the directory (recursively, relative).
+  std::vector<std::string> files() const {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(path_)) {
+      if (entry.is_regular_file()) {
+        names.push_back(std::filesystem::relative(entry.path(), path_).string());
+      }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+ private:
+  std::optional<fct::testing::ScratchDir> own_;
+  std::string path_;
+};
+
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+// The values of rows [begin, end): every element differs from every other and from its neighbour
+// rows and columns, and is exact in float32.
+StoreRows expected_rows(const StoreLayout& layout, int64_t begin, int64_t end) {
+  const auto row = torch::arange(begin, end, torch::kFloat64).unsqueeze(1);
+  const auto column = [](int64_t width) { return torch::arange(width, torch::kFloat64); };
+  StoreRows rows;
+  rows.embeddings = (row * 1000 + column(layout.embedding_dim) + 0.25).to(torch::kFloat32);
+  rows.ids = torch::arange(begin, end, torch::kInt64) * 3 + 100000;
+  rows.labels = torch::arange(begin, end, torch::kInt64) * 7 % 10;
+  if (layout.side_info_dim > 0) {
+    rows.side_info = (-(row * 100 + column(layout.side_info_dim)) - 0.5).to(torch::kFloat32);
+  }
+  double offset = 0.125;
+  for (const auto& [name, width] : layout.extra_columns) {
+    rows.extra[name] = (row * 10 + column(width) + offset).to(torch::kFloat32);
+    offset += 1000000;
+  }
+  return rows;
+}
+
+void expect_rows_equal(const StoreRows& actual, const StoreRows& expected,
+                       const std::string& where) {
+  const auto same = [&](const torch::Tensor& a, const torch::Tensor& e, const std::string& name) {
+    ASSERT_EQ(a.defined(), e.defined()) << where << " " << name;
+    if (!e.defined()) return;
+    EXPECT_EQ(a.scalar_type(), e.scalar_type()) << where << " " << name;
+    EXPECT_EQ(a.sizes().vec(), e.sizes().vec()) << where << " " << name;
+    EXPECT_TRUE(torch::equal(a, e)) << where << " " << name;
+  };
+  same(actual.embeddings, expected.embeddings, "embeddings");
+  same(actual.labels, expected.labels, "labels");
+  same(actual.ids, expected.ids, "ids");
+  same(actual.side_info, expected.side_info, "side_info");
+  ASSERT_EQ(actual.extra.size(), expected.extra.size()) << where;
+  for (const auto& [name, values] : expected.extra) {
+    ASSERT_TRUE(actual.extra.count(name)) << where << " " << name;
+    same(actual.extra.at(name), values, name);
+  }
+}
+
+StoreRows slice(const StoreRows& rows, int64_t begin, int64_t end) {
+  StoreRows part;
+  part.embeddings = rows.embeddings.slice(0, begin, end);
+  part.labels = rows.labels.slice(0, begin, end);
+  part.ids = rows.ids.slice(0, begin, end);
+  if (rows.side_info.defined()) part.side_info = rows.side_info.slice(0, begin, end);
+  for (const auto& [name, values] : rows.extra) part.extra[name] = values.slice(0, begin, end);
+  return part;
+}
+
+// Writes the whole store from every rank: rank r writes its even share in chunks of 2 + 3r rows
+// (so the ranks need different numbers of chunks), rank 0 in reverse order, rank 1 starting one
+// round late (an empty round first); ranks out of chunks pass empty rows.
+void write_all(StoreWriter& writer, const StoreLayout& layout) {
+  const auto [begin, end] = rank_rows(layout.rows, rank(), world());
+  const int64_t chunk = 2 + 3 * rank();
+  std::vector<std::pair<int64_t, int64_t>> chunks;
+  if (rank() == 1) chunks.emplace_back(0, 0);  // an empty round first
+  for (int64_t b = begin; b < end; b += chunk) chunks.emplace_back(b, std::min(end, b + chunk));
+  if (rank() == 0) std::reverse(chunks.begin(), chunks.end());
+  int64_t mine = static_cast<int64_t>(chunks.size()), rounds = 0;
+  MPI_Allreduce(&mine, &rounds, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
+  const StoreRows all = expected_rows(layout, 0, layout.rows);
+  for (int64_t round = 0; round < rounds; ++round) {
+    if (round < mine && chunks[round].second > chunks[round].first) {
+      writer.write_rows(chunks[round].first, slice(all, chunks[round].first, chunks[round].second));
+    } else {
+      writer.write_rows(0, StoreRows{});
+    }
+  }
+}
+
+std::string long_config() {
+  std::string config = "# resolved config: unicode é → ✓\n";
+  for (int i = 0; i < 300; ++i) {
+    config += "key_" + std::to_string(i) + ": value with spaces and 'quotes' " +
+              std::to_string(i * i) + "\n";
+  }
+  return config;
+}
+
+Attributes test_attributes() {
+  return {{"model", "new_r"},
+          {"model_hash", "0123456789abcdef"},
+          {"config", long_config()},
+          {"git_revision", "abc123-dirty"},
+          {"created", "2026-01-02T03:04:05Z"},
+          {"dataset", "fashion_mnist"},
+          {"split", "test"}};
+}
+
+StoreLayout full_layout(int64_t rows) {
+  StoreLayout layout;
+  layout.rows = rows;
+  layout.embedding_dim = 5;
+  layout.side_info_dim = 3;
+  layout.extra_columns = {{"zeta", 2}, {"target", 4}};
+  return layout;
+}
+
+void expect_store(const std::string& path, const StoreLayout& layout,
+                  const Attributes& attributes) {
+  StoreReader reader(path);
+  EXPECT_EQ(reader.rows(), layout.rows);
+  EXPECT_EQ(reader.embedding_dim(), layout.embedding_dim);
+  EXPECT_EQ(reader.side_info_dim(), layout.side_info_dim);
+  std::vector<std::string> names = {"embeddings", "labels", "ids"};
+  if (layout.side_info_dim > 0) names.push_back("side_info");
+  auto extras = layout.extra_columns;
+  std::sort(extras.begin(), extras.end());  // the reader lists extra columns by name
+  for (const auto& extra : extras) names.push_back(extra.first);
+  EXPECT_EQ(reader.column_names(), names);
+  EXPECT_EQ(reader.layout().extra_columns, extras);
+  for (const auto& name : names) EXPECT_TRUE(reader.has_column(name)) << name;
+  EXPECT_FALSE(reader.has_column("nothing"));
+  Attributes expected = attributes;
+  expected["fct_store_version"] = "1";
+  EXPECT_EQ(reader.attributes(), expected);
+  EXPECT_EQ(reader.attribute("fct_store_version"), "1");
+  expect_rows_equal(reader.read_all(), expected_rows(layout, 0, layout.rows), path + " all");
+  if (layout.rows >= 20) {
+    expect_rows_equal(reader.read(7, 19), expected_rows(layout, 7, 19), path + " [7, 19)");
+  }
+  const StoreRows none = reader.read(layout.rows, layout.rows);
+  EXPECT_EQ(none.embeddings.sizes().vec(), (std::vector<int64_t>{0, layout.embedding_dim}));
+  EXPECT_EQ(none.labels.sizes().vec(), (std::vector<int64_t>{0}));
+}
+
+TEST(StoreWriter, RoundTripUnevenRowsAndRounds) {
+  SharedDir dir;
+  for (int64_t rows : {int64_t{47}, int64_t{2}}) {
+    const std::string path = dir.file("sub/dir/store_" + std::to_string(rows) + ".h5");
+    const StoreLayout layout = full_layout(rows);
+    {
+      StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+      write_all(writer, layout);
+      writer.commit();
+    }
+    expect_store(path, layout, test_attributes());  // every rank reads the same file at once
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+}
+
+TEST(StoreWriter, RoundTripWithoutSideInfoAndEmptyStore) {
+  SharedDir dir;
+  for (int64_t rows : {int64_t{1}, int64_t{0}}) {  // ranks without any row; a store of no rows
+    StoreLayout layout;
+    layout.rows = rows;
+    layout.embedding_dim = 3;
+    const std::string path = dir.file("plain_" + std::to_string(rows) + ".h5");
+    {
+      StoreWriter writer(MPI_COMM_WORLD, path, layout, {{"model", "old"}});
+      write_all(writer, layout);
+      writer.commit();
+    }
+    expect_store(path, layout, {{"model", "old"}});
+    StoreReader reader(path);
+    EXPECT_FALSE(reader.has_column("side_info"));
+    EXPECT_FALSE(reader.read_all().side_info.defined());
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+}
+
+TEST(StoreWriter, SplitsLargeBlocksIntoSeveralCollectiveTransfers) {
+  SharedDir dir;
+  const std::string path = dir.file("split.h5");
+  const StoreLayout layout = full_layout(61);
+  const int64_t previous = detail::set_max_transfer_bytes(52);  // a few rows per transfer
+  {
+    StoreWriter writer(MPI_COMM_WORLD, path, layout, {});
+    write_all(writer, layout);
+    writer.commit();
+  }
+  detail::set_max_transfer_bytes(previous);
+  expect_store(path, layout, {});
+}
+
+TEST(StoreWriter, NothingAtThePathBeforeCommit) {
+  SharedDir dir;
+  const std::string path = dir.file("store.h5");
+  const StoreLayout layout = full_layout(23);
+  StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+  const std::string temporary = writer.temporary_path();
+  EXPECT_EQ(broadcast(temporary), temporary) << "the ranks name different temporaries";
+  EXPECT_EQ(std::filesystem::path(temporary).parent_path(), std::filesystem::path(dir.path()));
+  EXPECT_FALSE(std::filesystem::exists(path));
+  EXPECT_TRUE(std::filesystem::exists(temporary));
+  write_all(writer, layout);
+  MPI_Barrier(MPI_COMM_WORLD);
+  EXPECT_FALSE(std::filesystem::exists(path));
+  writer.commit();
+  // Every rank returns after the rename.
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_FALSE(std::filesystem::exists(temporary));
+  EXPECT_EQ(dir.files(), std::vector<std::string>{"store.h5"});
+  EXPECT_NE(error_of([&] { writer.commit(); }).find("twice"), std::string::npos);
+  EXPECT_NE(error_of([&] { writer.write_rows(0, StoreRows{}); }).find("after commit"),
+            std::string::npos);
+}
+
+TEST(StoreWriter, AbandonedWriterLeavesNothingAndKeepsThePreviousFile) {
+  SharedDir dir;
+  const std::string path = dir.file("store.h5");
+  if (rank() == 0) fct::testing::write_text_file(path, "previous version");
+  MPI_Barrier(MPI_COMM_WORLD);
+  const StoreLayout layout = full_layout(30);
+  std::string temporary;
+  bool caught = false;
+  try {
+    StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+    temporary = writer.temporary_path();
+    const auto [begin, end] = rank_rows(layout.rows, rank(), world());
+    writer.write_rows(begin, expected_rows(layout, begin, std::min(end, begin + 2)));
+    EXPECT_TRUE(std::filesystem::exists(temporary));
+    throw std::runtime_error("injected failure on every rank");
+  } catch (const std::runtime_error&) {
+    caught = true;
+  }
+  EXPECT_TRUE(caught);
+  ASSERT_FALSE(temporary.empty());
+  // The destructor has returned on every rank: the temporary is gone everywhere.
+  EXPECT_FALSE(std::filesystem::exists(temporary));
+  EXPECT_EQ(fct::testing::read_text_file(path), "previous version");
+  EXPECT_EQ(dir.files(), std::vector<std::string>{"store.h5"});
+}
+
+TEST(StoreWriter, WrongRowsOnOneRankThrowOnEveryRank) {
+  SharedDir dir;
+  const std::string path = dir.file("store.h5");
+  const StoreLayout layout = full_layout(20);
+  const int bad = world() - 1;
+  const auto [begin, end] = rank_rows(layout.rows, rank(), world());
+  const StoreRows good = expected_rows(layout, begin, end);
+  std::string temporary;
+  {
+    StoreWriter writer(MPI_COMM_WORLD, path, layout, {});
+    temporary = writer.temporary_path();
+    const auto attempt = [&](const std::function<void(StoreRows&)>& spoil,
+                             int64_t bad_first_row = -1) {
+      StoreRows rows = good;
+      int64_t first_row = begin;
+      if (rank() == bad) {
+        spoil(rows);
+        if (bad_first_row >= 0) first_row = bad_first_row;
+      }
+      return error_of([&] { writer.write_rows(first_row, rows); });
+    };
+    const auto expect_named = [&](const std::string& message, const std::string& column,
+                                  const std::string& detail) {
+      if (rank() == bad) {
+        EXPECT_NE(message.find(path), std::string::npos) << message;
+        EXPECT_NE(message.find("'" + column + "'"), std::string::npos) << message;
+        EXPECT_NE(message.find(detail), std::string::npos) << message;
+      } else {
+        EXPECT_NE(message.find("failed on rank " + std::to_string(bad)), std::string::npos)
+            << message;
+      }
+    };
+    expect_named(attempt([](StoreRows& r) { r.embeddings = r.embeddings.to(torch::kFloat64); }),
+                 "embeddings", "must be float32 [");
+    expect_named(attempt([](StoreRows& r) { r.labels = r.labels.slice(0, 1); }), "labels",
+                 "must be int64 [");
+    expect_named(attempt([](StoreRows& r) { r.side_info = torch::Tensor(); }), "side_info",
+                 "is missing");
+    expect_named(attempt([](StoreRows& r) { r.extra.erase("target"); }), "target", "is missing");
+    expect_named(attempt([](StoreRows& r) { r.extra["bogus"] = r.embeddings; }), "bogus",
+                 "has no column");
+    expect_named(attempt([](StoreRows& r) {
+                   r.extra["zeta"] = torch::zeros({r.size(), 3}, torch::kFloat32);
+                 }),
+                 "zeta", "got float32 [");
+    const std::string outside =
+        attempt([&](StoreRows& r) { r = expected_rows(layout, 18, 21); }, 18);
+    if (rank() == bad) {
+      EXPECT_NE(outside.find("rows [18, 21) are outside the store's 20 rows"), std::string::npos)
+          << outside;
+    }
+    // No rank wrote in the failed rounds, and the writer is still usable: a good round commits.
+    EXPECT_EQ(attempt([](StoreRows&) {}), "");
+    writer.commit();
+  }
+  EXPECT_FALSE(std::filesystem::exists(temporary));
+  expect_store(path, layout, {});
+}
+
+TEST(StoreWriter, CommitRefusesMissingOrTwiceWrittenRows) {
+  SharedDir dir;
+  const std::string path = dir.file("store.h5");
+  StoreLayout layout;
+  layout.rows = 10;
+  layout.embedding_dim = 2;
+  const auto [begin, end] = rank_rows(layout.rows, rank(), world());
+  for (bool overlap : {false, true}) {
+    std::string temporary;
+    std::string message;
+    {
+      StoreWriter writer(MPI_COMM_WORLD, path, layout, {});
+      temporary = writer.temporary_path();
+      // The last rank leaves out its last row, or writes its first row twice.
+      const int64_t stop = rank() == world() - 1 && !overlap ? end - 1 : end;
+      writer.write_rows(begin, expected_rows(layout, begin, stop));
+      if (overlap && rank() == world() - 1) {
+        writer.write_rows(begin, expected_rows(layout, begin, begin + 1));
+      } else if (overlap) {
+        writer.write_rows(0, StoreRows{});
+      }
+      message = error_of([&] { writer.commit(); });
+    }
+    const std::string first =
+        std::to_string(overlap ? rank_rows(10, world() - 1, world()).first : int64_t{9});
+    if (overlap) {
+      EXPECT_NE(message.find("rows [" + first + ", " + std::to_string(std::stoll(first) + 1) +
+                             ") were written more than once"),
+                std::string::npos)
+          << message;
+    } else {
+      EXPECT_NE(message.find("rows [9, 10) were never written"), std::string::npos) << message;
+    }
+    EXPECT_NE(message.find(path), std::string::npos) << message;
+    EXPECT_FALSE(std::filesystem::exists(path));
+    EXPECT_FALSE(std::filesystem::exists(temporary));
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+}
+
+TEST(StoreWriter, RanksMustPassTheSameArguments) {
+  SharedDir dir;
+  const std::string path = dir.file("store.h5");
+  StoreLayout layout = full_layout(8);
+  Attributes attributes = test_attributes();
+  if (rank() == world() - 1) attributes["config"] += "changed: 1\n";
+  std::string message =
+      error_of([&] { StoreWriter writer(MPI_COMM_WORLD, path, layout, attributes); });
+  EXPECT_NE(message.find("different values for the attribute(s) 'config'"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+
+  attributes = test_attributes();
+  if (rank() == 0) attributes.erase("split");
+  message = error_of([&] { StoreWriter writer(MPI_COMM_WORLD, path, layout, attributes); });
+  EXPECT_NE(message.find("different attribute names"), std::string::npos) << message;
+
+  if (rank() == 0) layout.side_info_dim = 4;
+  message = error_of([&] { StoreWriter writer(MPI_COMM_WORLD, path, layout, {}); });
+  EXPECT_NE(message.find("different layouts"), std::string::npos) << message;
+
+  message = error_of([&] {
+    StoreWriter writer(MPI_COMM_WORLD, dir.file("rank" + std::to_string(rank()) + ".h5"),
+                       full_layout(8), {});
+  });
+  EXPECT_NE(message.find("different paths"), std::string::npos) << message;
+  EXPECT_TRUE(dir.files().empty());
+}
+
+TEST(StoreWriter, RejectsInvalidLayoutsAndAttributes) {
+  SharedDir dir;
+  const std::string path = dir.file("store.h5");
+  const auto message_for = [&](StoreLayout layout, Attributes attributes) {
+    return error_of([&] { StoreWriter writer(MPI_COMM_WORLD, path, layout, attributes); });
+  };
+  StoreLayout layout = full_layout(4);
+  EXPECT_NE(message_for(layout, {{"fct_store_version", "2"}}).find("written by the store itself"),
+            std::string::npos);
+  layout.embedding_dim = 0;
+  EXPECT_NE(message_for(layout, {}).find("embedding_dim must be at least 1"), std::string::npos);
+  layout = full_layout(4);
+  layout.extra_columns.emplace_back("labels", 2);
+  EXPECT_NE(message_for(layout, {}).find("'labels' repeats a column name"), std::string::npos);
+  layout = full_layout(4);
+  layout.extra_columns.emplace_back("a/b", 2);
+  EXPECT_NE(message_for(layout, {}).find("invalid extra column name 'a/b'"), std::string::npos);
+  EXPECT_TRUE(dir.files().empty());
+}
+
+// h5py (Debian's /usr/bin/python3) reads the store as is: names, shapes, dtypes, str attributes.
+TEST(StoreWriter, H5pyReadsTheStore) {
+  SharedDir dir;
+  const std::string python = "/usr/bin/python3";
+  bool have_h5py = false;
+  if (rank() == 0) {
+    have_h5py = std::filesystem::exists(python) &&
+                fct::testing::run_command({python, "-c", "import h5py, numpy"}, 60).exit_code == 0;
+  }
+  if (!all_ranks(broadcast(have_h5py ? "1" : "0") == "1")) {
+    GTEST_SKIP() << python << " has no h5py";
+  }
+  const std::string path = dir.file("store.h5");
+  const StoreLayout layout = full_layout(47);
+  {
+    StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+    write_all(writer, layout);
+    writer.commit();
+  }
+  if (rank() == 0) {
+    fct::testing::write_text_file(dir.file("config.txt"), long_config());
+    fct::testing::write_text_file(dir.file("check.py"), R"(
+import sys, h5py, numpy as np
+with h5py.File(sys.argv[1], "r") as f:
+    for name in sorted(f.keys()):
+        print("dataset", name, f[name].dtype, f[name].shape)
+    for key in sorted(f.attrs.keys()):
+        print("attribute", key, type(f.attrs[key]).__name__)
+    print("model =", f.attrs["model"])
+    print("version =", f.attrs["fct_store_version"])
+    config = open(sys.argv[2], encoding="utf-8").read()
+    print("config equal:", f.attrs["config"] == config)
+    rows = np.arange(47, dtype=np.float64)[:, None]
+    embeddings = (rows * 1000 + np.arange(5) + 0.25).astype(np.float32)
+    print("embeddings equal:", np.array_equal(f["embeddings"][...], embeddings))
+    print("ids equal:", np.array_equal(f["ids"][...], np.arange(47) * 3 + 100000))
+)");
+    const auto result = fct::testing::run_command(
+        {python, dir.file("check.py"), path, dir.file("config.txt")}, 120);
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    for (const std::string line :
+         {"dataset embeddings float32 (47, 5)", "dataset ids int64 (47,)",
+          "dataset labels int64 (47,)", "dataset side_info float32 (47, 3)",
+          "dataset target float32 (47, 4)", "dataset zeta float32 (47, 2)", "attribute config str",
+          "attribute created str", "attribute fct_store_version str", "attribute model str",
+          "model = new_r", "version = 1", "config equal: True", "embeddings equal: True",
+          "ids equal: True"}) {
+      EXPECT_NE(result.output.find(line + "\n"), std::string::npos)
+          << "missing '" << line << "' in:\n"
+          << result.output;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace fct::store
