@@ -12,8 +12,12 @@
 // per-row norms computed once in float64 and rounded to float32:
 //   l2:     max(0, (|q|^2 + |g|^2) - 2 q.g)          (squared Euclidean: the same ranking)
 //   cosine: 1 - (q.g * (1/|q|)) * (1/|g|)            (true cosine; a zero vector has 1/|x| = 0)
-// Every pair goes through the same formula, so two identical gallery embeddings always get
-// bit-identical distances and ties are decided the same way in every block and rank layout.
+// Every pair goes through the same formula, so two identical gallery embeddings get bit-identical
+// distances, and exact ties (duplicates, small-integer embeddings) are decided the same way in
+// every block and rank layout. Only the matrix product itself (BLAS) may round a dot product
+// differently for another block shape or BLAS thread count, which can reorder pairs whose distances
+// differ by an ulp (seen: mAP moving in the 8th significant digit between 1 and 2 OpenBLAS
+// threads).
 #pragma once
 
 #include <torch/torch.h>
@@ -57,8 +61,10 @@ struct RetrievalResult {
 
 // Collective over `comm` (CPU tensors, e.g. the MPI communicator): every rank passes the full query
 // and gallery sets; each rank evaluates its contiguous slice of the queries, the per-query results
-// are combined over ranks, and every rank returns the same result, bit-identical to a
-// single-process evaluation. Query ids may repeat; a query skips every gallery item with its id.
+// are combined over ranks, and every rank returns the same result: the figures are summed in
+// query order from per-query outcomes, so they equal a single-process evaluation bit for bit given
+// the same distances (see the note on BLAS above). Query ids may repeat; a query skips every
+// gallery item with its id. Memory: one block of queries x N_gallery float32 distances.
 // Throws DataError for mismatched shapes or non-finite embeddings.
 RetrievalResult evaluate_retrieval(dist::Communicator& comm, const EmbeddingSet& query,
                                    const EmbeddingSet& gallery,
