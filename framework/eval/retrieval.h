@@ -4,9 +4,10 @@
 //
 // Queries are processed in blocks: one [block x N_gallery] matrix product per block, then, per
 // query, only its positives' distances are sorted and every gallery item is counted into the gap
-// between two consecutive positive distances (a binary search over the few sorted positives). The
+// between two consecutive positive distances (a lookup table over ~4P equal cells between the
+// closest and the farthest positive, then at most a few comparisons: exact, ties included). The
 // N x N distance matrix is never materialised and no row is ever sorted, so memory is O(block x N)
-// and time is the matrix product plus O(N log P) per query (P = positives of the query).
+// and time is the matrix product plus O(N + P log P) per query (P = positives of the query).
 //
 // Distances, in float32, from the dot product q.g of the raw embeddings (one matrix product) and
 // per-row norms computed once in float64 and rounded to float32:

@@ -91,6 +91,17 @@ TEST(Retrieval, HandComputedTopFiveBoundary) {
   EXPECT_NEAR(r.mAP, 100.0 * 1.0 / 7.0, 1e-12);
 }
 
+// A negative just beyond two close positives: q (x=0, A); positives at x = 1, 7, 7.03, 10
+// (d = 1, 49, 49.42, 100), negatives at x = 7.05 (d 49.70) and 20 (d 400).
+//   AP = (1/1 + 2/2 + 3/3 + 4/5) / 4 = 0.95; rank 1.
+TEST(Retrieval, HandComputedNegativeBetweenClosePositives) {
+  const auto gallery =
+      make_set({{1}, {7}, {7.03f}, {10}, {7.05f}, {20}}, {0, 0, 0, 0, 1, 1}, {1, 2, 3, 4, 5, 6});
+  const auto r = evaluate_retrieval(make_set({{0}}, {0}, {0}), gallery);
+  EXPECT_EQ(as_vector(r.first_positive_rank), (std::vector<int64_t>{1}));
+  EXPECT_NEAR(r.average_precision[0].item<double>(), 0.95, 1e-15);
+}
+
 // Cosine: q = (1, 0), id 9, label A.
 //   g (2,0) A -> 0;  g (0,1) B -> 1;  g (-1,0) A -> 2;  g (1,1) B -> 1 - 1/sqrt(2);
 //   g (3,0) B with the query's id -> left out (it would tie with the closest positive at 0);
@@ -287,6 +298,24 @@ TEST(Retrieval, MatchesReferenceOnManyRandomTieHeavySets) {
     const Distance distance = seed % 2 ? Distance::kL2 : Distance::kCosine;
     expect_matches_reference(set, set, distance, 1 + static_cast<int64_t>(seed % 5),
                              "seed " + std::to_string(seed));
+  }
+}
+
+// Hundreds of positives per query with only a handful of distinct distances: long tie groups, many
+// positives per cell of the locator's table, and rows where every positive is at one distance.
+TEST(Retrieval, MatchesReferenceWithManyPositivesPerQuery) {
+  for (Distance distance : {Distance::kL2, Distance::kCosine}) {
+    const auto wide = random_tied_set(400, 2, 2, 0, 50);
+    expect_matches_reference(wide, wide, distance, 0, distance_name(distance) + " 2 classes");
+    auto flat = random_tied_set(120, 1, 3, 0, 51);  // d = 1: distances take 3 values at most
+    expect_matches_reference(flat, flat, distance, 5, distance_name(distance) + " d=1");
+    // Spread-out float positives mixed with exact duplicates.
+    torch::manual_seed(52);
+    EmbeddingSet mixed{torch::randn({300, 3}), torch::randint(0, 2, {300}, torch::kInt64),
+                       torch::arange(300, torch::kInt64)};
+    mixed.embeddings.narrow(0, 0, 100).copy_(mixed.embeddings.narrow(0, 100, 100));
+    mixed.embeddings = mixed.embeddings.round();  // integers: exact dot products
+    expect_matches_reference(mixed, mixed, distance, 64, distance_name(distance) + " mixed");
   }
 }
 
