@@ -4,7 +4,6 @@
 // sort of every row) on the same data, checks that both agree, and reports the speed-up.
 // Prints one JSON object (rank 0). bench/eval_retrieval.sh runs the standard configurations.
 #include <ATen/Parallel.h>
-#include <dlfcn.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -19,6 +18,7 @@
 #include "framework/core/error.h"
 #include "framework/dist/communicator.h"
 #include "framework/dist/runtime.h"
+#include "framework/dist/compute_threads.h"
 #include "framework/eval/retrieval.h"
 
 namespace {
@@ -27,17 +27,6 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
-}
-
-// LibTorch's set_num_threads does not reach OpenBLAS's own pthread pool, which defaults to one
-// thread per core: 2 ranks x 1 thread would then run 4 GEMM threads on 2 cores. Returns whether
-// the BLAS took the setting.
-bool set_blas_threads(int threads) {
-  using SetThreads = void (*)(int);
-  auto* set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
-  if (set == nullptr) return false;
-  set(threads);
-  return true;
 }
 
 double peak_rss_mb() {
@@ -149,8 +138,7 @@ int main(int argc, char** argv) {
 
   try {
     const int thread_count = fct::dist::threads_for_rank(static_cast<int>(threads), info);
-    torch::set_num_threads(thread_count);
-    const bool blas_threads_set = set_blas_threads(thread_count);
+    const bool blas_threads_set = fct::dist::set_compute_threads(thread_count);
     auto comm = fct::dist::make_communicator("mpi", {});
     if (reference && info.size != 1)
       throw fct::Error("--reference runs on one rank only (it is the single-process baseline)");

@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "framework/dist/communicator.h"
+#include "framework/dist/compute_threads.h"
 #include "framework/dist/gradient_reducer.h"
 #include "framework/dist/runtime.h"
 #include "framework/losses/classification_loss.h"
@@ -37,7 +38,7 @@ int main(int argc, char** argv) {
 
   try {
     const int thread_count = fct::dist::threads_for_rank(static_cast<int>(threads), info);
-    torch::set_num_threads(thread_count);
+    dist::set_compute_threads(thread_count);
     const bool cuda = device_name == "cuda";
     const torch::Device device =
         cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(info.local_rank))

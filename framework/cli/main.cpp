@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
   CLI::App app{"fct: forward-compatible training of image-embedding models"};
   app.require_subcommand(1);
   fct::cli::add_train_command(app, context);
+  fct::cli::add_run_command(app, context);
+  fct::cli::add_embed_command(app, context);
+  fct::cli::add_transform_command(app, context);
+  fct::cli::add_eval_command(app, context);
 
   try {
     app.parse(argc, argv);

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "framework/cli/command_runtime.h"
 #include "framework/cli/commands.h"
 #include "framework/config/experiment_loader.h"
 #include "framework/dist/communicator.h"
@@ -26,33 +27,21 @@ void run_train(const TrainArguments& args, const CommandContext& context) {
   const auto loaded = config::load_experiment(args.config_path, args.overrides);
   const auto& config = loaded.config;
 
-  const int threads = dist::threads_for_rank(static_cast<int>(config.dist.threads_per_rank), info);
-  torch::set_num_threads(threads);
-  const torch::Device device = train::select_device(config.dist.device, info.local_rank);
-  const std::string backend =
-      config.dist.backend == "auto" ? (device.is_cuda() ? "nccl" : "mpi") : config.dist.backend;
-  dist::CommunicatorOptions comm_options;
-  comm_options.timeout_s = config.dist.timeout_s;
-  comm_options.device_index = device.is_cuda() ? device.index() : 0;
-  const auto comm = dist::make_communicator(backend, comm_options);
-
+  auto runtime = make_command_runtime(config.dist, context);
+  const auto& comm = runtime.comm;
   train::TrainerOptions options;
   options.run_directory = train::resolve_run_directory(config.output_dir, config.name);
   options.config_hash = loaded.hash;
   options.resume = args.resume;
   options.stop_after_epochs = args.stop_after_epochs;
   options.show_progress = !args.no_progress;
-  options.device = device;
+  options.device = runtime.device;
 
   spdlog::info("fct train {}: {} ranks x {} threads, {} communicator, run directory {}",
-               args.config_path, info.size, threads, backend, options.run_directory);
+               args.config_path, info.size, runtime.threads, runtime.backend,
+               options.run_directory);
   if (info.rank == 0) {
-    ProvenanceInputs provenance;
-    provenance.command_line = context.command_line;
-    provenance.world_size = info.size;
-    provenance.threads_per_rank = threads;
-    provenance.hostname = info.hostname;
-    provenance.mpi_library_version = context.mpi_library_version;
+    ProvenanceInputs provenance = runtime.provenance;
     provenance.config_hash = loaded.hash;
     train::write_run_record(options.run_directory, loaded.resolved_yaml, provenance);
   }

@@ -15,6 +15,8 @@ BatchLoader::BatchLoader(const Dataset& dataset, std::vector<int64_t> indices, T
   if (options_.batch_size <= 0)
     throw Error("batch loader: batch_size must be positive, found " +
                 std::to_string(options_.batch_size));
+  if (options_.views <= 0)
+    throw Error("batch loader: views must be positive, found " + std::to_string(options_.views));
   if (options_.threads < 0 || options_.prefetch < 0)
     throw Error("batch loader: threads and prefetch must be non-negative");
   const int64_t size = dataset_.size();
@@ -121,7 +123,9 @@ Batch BatchLoader::build(int64_t batch_index) const {
   const int64_t end = std::min(begin + options_.batch_size, n);
   const int64_t count = end - begin;
 
+  const int64_t views = options_.views;
   Batch batch;
+  batch.epoch = options_.epoch;
   batch.labels = torch::empty({count}, torch::kInt64);
   batch.ids = torch::empty({count}, torch::kInt64);
   auto* labels = batch.labels.data_ptr<int64_t>();
@@ -144,7 +148,7 @@ Batch BatchLoader::build(int64_t batch_index) const {
         in_h = pixels.size(0);
         in_w = pixels.size(1);
         const auto [oh, ow] = transform_.output_size(in_h, in_w);
-        batch.images = torch::empty({count, channels, oh, ow}, torch::kFloat32);
+        batch.images = torch::empty({views * count, channels, oh, ow}, torch::kFloat32);
         images = batch.images.data_ptr<float>();
         sample_floats = channels * oh * ow;
       } else if (pixels.size(2) != channels ||
@@ -155,8 +159,13 @@ Batch BatchLoader::build(int64_t batch_index) const {
                         "] does not match the batch's first image [" + std::to_string(in_h) + ", " +
                         std::to_string(in_w) + ", " + std::to_string(channels) + "]");
       }
-      SampleRng rng(options_.seed, options_.epoch, id);
-      transform_.apply(image, rng, images + k * sample_floats);
+      for (int64_t v = 0; v < views; ++v) {
+        // View 0 keeps the single-view stream, so one view of a multi-view batch is the image a
+        // single-view loader gives.
+        SampleRng rng(options_.seed + static_cast<uint64_t>(v) * 0x9E3779B97F4A7C15ULL,
+                      options_.epoch, id);
+        transform_.apply(image, rng, images + (v * count + k) * sample_floats);
+      }
       labels[k] = dataset_.label(index);
       ids[k] = id;
     } catch (const std::exception& e) {
@@ -166,6 +175,14 @@ Batch BatchLoader::build(int64_t batch_index) const {
     }
   }
   return batch;
+}
+
+ImageBatchSource::ImageBatchSource(const Dataset& dataset, Transform transform)
+    : dataset_(dataset), transform_(std::move(transform)) {}
+
+std::unique_ptr<BatchStream> ImageBatchSource::open(std::vector<int64_t> indices,
+                                                    const LoaderOptions& options) const {
+  return std::make_unique<BatchLoader>(dataset_, std::move(indices), transform_, options);
 }
 
 }  // namespace fct::data

@@ -15,33 +15,19 @@
 #include <thread>
 #include <vector>
 
+#include "framework/data/batch_source.h"
 #include "framework/data/dataset.h"
 #include "framework/data/transforms.h"
 
 namespace fct::data {
 
-struct Batch {
-  torch::Tensor images;  // float [B, C, H, W]
-  torch::Tensor labels;  // int64 [B]
-  torch::Tensor ids;     // int64 [B], Dataset::id of each sample
-};
-
-struct LoaderOptions {
-  int64_t batch_size = 256;  // per rank
-  int64_t threads = 0;     // worker threads; 0 = build each batch in next(), on the caller's thread
-  int64_t prefetch = 0;    // batches built ahead of the consumer; 0 = max(2, 2 * threads)
-  bool drop_last = false;  // drop a last batch smaller than batch_size
-  uint64_t seed = 0;       // with epoch and the sample id, seeds each sample's random draws
-  int64_t epoch = 0;
-};
-
-class BatchLoader {
+class BatchLoader : public BatchStream {
  public:
   // `dataset` must outlive the loader. `indices` are positions in `dataset`, in visiting order
   // (DistributedSampler::indices(epoch)); an index out of range is a fct::DataError here.
   BatchLoader(const Dataset& dataset, std::vector<int64_t> indices, Transform transform,
               LoaderOptions options);
-  ~BatchLoader();
+  ~BatchLoader() override;
   BatchLoader(const BatchLoader&) = delete;
   BatchLoader& operator=(const BatchLoader&) = delete;
 
@@ -49,7 +35,7 @@ class BatchLoader {
   // The next batch in order, or nullopt after the last. Rethrows (as fct::DataError naming the
   // dataset, sample id and index) an error raised while building the batch; after that the
   // loader stays failed and every call rethrows it.
-  std::optional<Batch> next();
+  std::optional<Batch> next() override;
 
  private:
   struct Slot {
@@ -79,6 +65,20 @@ class BatchLoader {
   bool stop_ = false;
   std::exception_ptr failure_;  // the error next() rethrew; sticky
   std::vector<std::thread> workers_;
+};
+
+// Batches of `dataset`'s images through `transform`, by a BatchLoader.
+class ImageBatchSource : public BatchSource {
+ public:
+  // `dataset` must outlive the source and its streams.
+  ImageBatchSource(const Dataset& dataset, Transform transform);
+  int64_t size() const override { return dataset_.size(); }
+  std::unique_ptr<BatchStream> open(std::vector<int64_t> indices,
+                                    const LoaderOptions& options) const override;
+
+ private:
+  const Dataset& dataset_;
+  Transform transform_;
 };
 
 }  // namespace fct::data

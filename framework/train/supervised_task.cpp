@@ -27,7 +27,7 @@ EvalCounts SupervisedTask::eval_step(const data::Batch& batch) {
   const auto images = batch.images.to(device_, /*non_blocking=*/true);
   const auto labels = batch.labels.to(device_, /*non_blocking=*/true);
   const auto logits = model_->forward(images).logits;
-  return {logits.argmax(1).eq(labels).sum().item<int64_t>(), labels.size(0)};
+  return {static_cast<double>(logits.argmax(1).eq(labels).sum().item<int64_t>()), labels.size(0)};
 }
 
 }  // namespace fct::train

@@ -9,7 +9,9 @@
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
 #include "framework/losses/classification_loss.h"
+#include "framework/config/config_writer.h"
 #include "framework/models/embedding_model.h"
+#include "framework/models/model_file.h"
 #include "framework/train/checkpoint.h"
 #include "framework/train/supervised_task.h"
 
@@ -29,8 +31,22 @@ std::string model_path(const std::string& run_directory) {
   return run_directory + "/model.pt";
 }
 
+void write_training_summary(const std::string& run_directory, const TrainSummary& summary,
+                            int world_size, nlohmann::json extra) {
+  nlohmann::json record = {{"epochs_done", summary.epochs_done},
+                           {"global_step", summary.global_step},
+                           {"val_metric", summary.val_metric},
+                           {"train_seconds", summary.train_seconds},
+                           {"items_per_s", summary.images_per_s},
+                           {"allreduce_wait_share", summary.allreduce_wait_share},
+                           {"world_size", world_size}};
+  record.update(extra);
+  write_text_atomically(run_directory + "/summary.json", record.dump(2) + "\n");
+}
+
 TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Communicator& comm,
-                              const TrainerOptions& options) {
+                              const TrainerOptions& options,
+                              std::unique_ptr<losses::ClassificationLoss> loss) {
   const auto train_set = data::make_dataset(config.data, config.data.train_split);
   const auto val_set = data::make_dataset(config.data, config.data.val_split);
   spdlog::info("data: {} ({} training samples, {} validation samples, {} classes)",
@@ -45,24 +61,26 @@ TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Comm
                config.model.arch, config.model.width, config.model.embedding_dim, config.model.head,
                parameter_count / 1e6, options.device.str());
 
-  SupervisedTask task(model, losses::make_classification_loss(config.loss), options.device);
+  if (!loss) loss = losses::make_classification_loss(config.loss);
+  SupervisedTask task(model, std::move(loss), options.device);
   Trainer trainer(config, comm, options);
   const TrainSummary summary =
       trainer.run(task, *train_set, data::train_transform(config.data.name, config.data.augment),
                   *val_set, data::eval_transform(config.data.name));
 
   if (comm.rank() == 0 && summary.finished) {
-    save_model(model_path(options.run_directory), *model);
-    nlohmann::json record = {{"epochs_done", summary.epochs_done},
-                             {"global_step", summary.global_step},
-                             {"val_accuracy", summary.val_metric},
-                             {"train_seconds", summary.train_seconds},
-                             {"images_per_s", summary.images_per_s},
-                             {"allreduce_wait_share", summary.allreduce_wait_share},
-                             {"world_size", comm.size()},
-                             {"num_classes", train_set->num_classes()},
-                             {"parameters", parameter_count}};
-    write_text_atomically(options.run_directory + "/summary.json", record.dump(2) + "\n");
+    std::vector<int64_t> classes = config.data.classes;
+    if (classes.empty())
+      for (int64_t c = 0; c < train_set->num_classes(); ++c) classes.push_back(c);
+    save_model_file(model_path(options.run_directory), *model,
+                    {models::kEmbeddingKind, config.name,
+                     models::make_embedding_spec(config.model, config.data.name,
+                                                 train_set->channels(), classes),
+                     config::to_yaml(config)});
+    write_training_summary(options.run_directory, summary, comm.size(),
+                           {{"val_accuracy", summary.val_metric},
+                            {"num_classes", train_set->num_classes()},
+                            {"parameters", parameter_count}});
   }
   comm.barrier();
   return summary;

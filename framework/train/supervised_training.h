@@ -3,14 +3,24 @@
 // directory. This is `fct train`, and the old/new-model stages of the FCT study.
 #pragma once
 
+#include <memory>
+#include <nlohmann/json.hpp>
+
 #include "framework/config/experiment_config.h"
+#include "framework/losses/classification_loss.h"
 #include "framework/dist/communicator.h"
 #include "framework/train/trainer.h"
 
 namespace fct::train {
 
+// `loss` replaces the loss config.loss names (the BCT stage passes its influence loss).
 TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Communicator& comm,
-                              const TrainerOptions& options);
+                              const TrainerOptions& options,
+                              std::unique_ptr<losses::ClassificationLoss> loss = nullptr);
+
+// Writes summary.json of a finished training into its run directory (rank 0 only).
+void write_training_summary(const std::string& run_directory, const TrainSummary& summary,
+                            int world_size, nlohmann::json extra);
 
 // cpu or cuda:<local_rank>, from dist.device ("auto" = cuda when LibTorch sees a GPU).
 torch::Device select_device(const std::string& setting, int local_rank);

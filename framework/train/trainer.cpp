@@ -67,6 +67,14 @@ std::vector<int64_t> eval_shard(int64_t size, int rank, int world) {
   return indices;
 }
 
+// Accuracies as percentages, other metrics (a mean squared error) as they are.
+std::string format_metric(const std::string& name, double value) {
+  const std::string suffix = "accuracy";
+  if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+    return fmt::format("{:.2f}%", 100 * value);
+  return fmt::format("{:.5g}", value);
+}
+
 // See DebugConfig: the fail-fast tests make one rank die in each of the ways a real one can.
 void inject_fault(const config::DebugConfig& debug, int rank, int64_t step) {
   const std::string where = "rank " + std::to_string(rank) + " at step " + std::to_string(step);
@@ -94,6 +102,12 @@ Trainer::Trainer(const config::ExperimentConfig& config, dist::Communicator& com
 TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
                           const data::Transform& train_transform, const data::Dataset& val_set,
                           const data::Transform& eval_transform) {
+  return run(task, data::ImageBatchSource(train_set, train_transform),
+             data::ImageBatchSource(val_set, eval_transform));
+}
+
+TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set,
+                          const data::BatchSource& val_set) {
   const int rank = comm_.rank();
   const int world = comm_.size();
   const auto& schedule = config_.schedule;
@@ -121,6 +135,8 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
       total_steps, static_cast<int64_t>(std::llround(schedule.warmup_epochs * steps_per_epoch)));
   const WarmupCosineSchedule lr_schedule(config_.optimizer.lr, warmup_steps, total_steps);
 
+  // Image tasks count images; tasks on cached features count items.
+  const std::string item_unit = dynamic_cast<const data::RowBatchSource*>(&train_set) ? "item" : "img";
   if (rank == 0) std::filesystem::create_directories(options_.run_directory);
   comm_.barrier();
 
@@ -161,12 +177,12 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
     eval_options.threads = config_.data.loader_threads;
     eval_options.drop_last = false;
     eval_options.seed = static_cast<uint64_t>(config_.seed);
-    data::BatchLoader eval_loader(val_set, eval_shard(val_set.size(), rank, world), eval_transform,
-                                  eval_options);
+    eval_options.views = task.views();
+    const auto eval_loader = val_set.open(eval_shard(val_set.size(), rank, world), eval_options);
     EvalCounts counts;
-    while (auto batch = eval_loader.next()) {
+    while (auto batch = eval_loader->next()) {
       const EvalCounts c = task.eval_step(*batch);
-      counts.correct += c.correct;
+      counts.sum += c.sum;
       counts.count += c.count;
     }
     return counts;
@@ -193,16 +209,17 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
     loader_options.drop_last = true;
     loader_options.seed = static_cast<uint64_t>(config_.seed);
     loader_options.epoch = epoch;
-    data::BatchLoader loader(train_set, sampler.indices(epoch), train_transform, loader_options);
+    loader_options.views = task.views();
+    const auto loader = train_set.open(sampler.indices(epoch), loader_options);
 
     ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(schedule.epochs),
-                    steps_per_epoch * local_batch * world, "img",
+                    steps_per_epoch * local_batch * world, item_unit,
                     options_.show_progress && rank == 0);
     double loss_sum = 0.0;
     int64_t correct = 0, seen = 0;
     double lr = 0.0;
     for (int64_t step = 0; step < steps_per_epoch; ++step) {
-      auto batch = loader.next();
+      auto batch = loader->next();
       if (!batch) throw Error("data loader ended early at step " + std::to_string(step));
       if (config_.debug.fail_rank == rank && config_.debug.fail_step == progress.global_step) {
         inject_fault(config_.debug, rank, progress.global_step);
@@ -248,7 +265,7 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
     const EvalCounts eval_counts = evaluate();
     const auto totals = sum_over_ranks(
         comm_, {loss_sum, static_cast<double>(correct), static_cast<double>(seen),
-                static_cast<double>(eval_counts.correct), static_cast<double>(eval_counts.count)});
+                eval_counts.sum, static_cast<double>(eval_counts.count)});
     const double train_loss = totals[0] / std::max(totals[2], 1.0);
     const double train_accuracy = totals[1] / std::max(totals[2], 1.0);
     const double val_metric = totals[3] / std::max(totals[4], 1.0);
@@ -259,9 +276,12 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
     if (rank == 0) save_checkpoint(checkpoint, module, *optimizer, progress);
     comm_.barrier();  // nobody goes on (or exits) before the checkpoint is complete
 
-    spdlog::info("epoch {}/{}: train loss {:.4f}, train accuracy {:.2f}%, {} {:.2f}%, {:.0f} img/s",
-                 epoch + 1, schedule.epochs, train_loss, 100 * train_accuracy, task.eval_metric(),
-                 100 * val_metric, images_per_s);
+    spdlog::info("epoch {}/{}: train loss {:.5g}{}, {} {}, {:.0f} {}/s", epoch + 1, schedule.epochs,
+                 train_loss,
+                 task.has_accuracy() ? fmt::format(", train accuracy {:.2f}%", 100 * train_accuracy)
+                                     : std::string(),
+                 task.eval_metric(), format_metric(task.eval_metric(), val_metric), images_per_s,
+                 item_unit);
     if (metrics) {
       metrics->epoch({{"epoch", epoch + 1},
                       {"step", progress.global_step},
@@ -281,7 +301,7 @@ TrainSummary Trainer::run(TrainingTask& task, const data::Dataset& train_set,
     // Nothing left to train (a finished run resumed): report the model as it is.
     const EvalCounts counts = evaluate();
     const auto totals = sum_over_ranks(
-        comm_, {static_cast<double>(counts.correct), static_cast<double>(counts.count)});
+        comm_, {counts.sum, static_cast<double>(counts.count)});
     summary.val_metric = totals[0] / std::max(totals[1], 1.0);
   }
   summary.epochs_done = progress.epochs_done;

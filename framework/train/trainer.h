@@ -7,6 +7,7 @@
 #include <string>
 
 #include "framework/config/experiment_config.h"
+#include "framework/data/batch_loader.h"
 #include "framework/data/dataset.h"
 #include "framework/data/transforms.h"
 #include "framework/dist/communicator.h"
@@ -37,6 +38,9 @@ class Trainer {
  public:
   Trainer(const config::ExperimentConfig& config, dist::Communicator& comm, TrainerOptions options);
 
+  TrainSummary run(TrainingTask& task, const data::BatchSource& train_set,
+                   const data::BatchSource& val_set);
+  // Images through transforms (ImageBatchSource).
   TrainSummary run(TrainingTask& task, const data::Dataset& train_set,
                    const data::Transform& train_transform, const data::Dataset& val_set,
                    const data::Transform& eval_transform);

@@ -19,8 +19,10 @@ struct StepOutput {
   int64_t count = 0;    // samples in the batch
 };
 
+// A validation metric as a sum over samples and their count (accuracy: correct predictions;
+// the transformation: squared error per item), summed over batches and ranks.
 struct EvalCounts {
-  int64_t correct = 0;
+  double sum = 0.0;
   int64_t count = 0;
 };
 
@@ -34,8 +36,13 @@ class TrainingTask {
   virtual StepOutput train_step(const data::Batch& batch) = 0;
   // Evaluation counts on one batch of the validation split (module in eval mode, no grad).
   virtual EvalCounts eval_step(const data::Batch& batch) = 0;
-  // The metric eval_step counts, as shown in logs ("val_accuracy").
+  // The metric eval_step sums, as shown in logs ("val_accuracy"); metrics named *accuracy are
+  // shown as percentages.
   virtual std::string eval_metric() const { return "val_accuracy"; }
+  // Whether train_step counts correct predictions (a regression task does not).
+  virtual bool has_accuracy() const { return true; }
+  // Loader settings the task needs (SimCLR: two views per sample).
+  virtual int64_t views() const { return 1; }
 };
 
 }  // namespace fct::train

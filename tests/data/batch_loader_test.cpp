@@ -127,6 +127,44 @@ TEST(BatchLoader, WorkerErrorReachesConsumerWithSampleId) {
   }
 }
 
+TEST(BatchLoader, SeveralViewsPerSampleViewZeroIsTheSingleView) {
+  const FashionMnistDataset dataset("", "test");
+  const std::vector<int64_t> indices = {4, 9, 2};
+  auto two = options(3, 0);
+  two.views = 2;
+  BatchLoader single(dataset, indices, train_transform("fashion_mnist", true), options(3, 0));
+  BatchLoader multi(dataset, indices, train_transform("fashion_mnist", true), two);
+  const auto a = drain(single);
+  const auto b = drain(multi);
+  ASSERT_EQ(a.size(), 1u);
+  ASSERT_EQ(b.size(), 1u);
+  EXPECT_EQ(b[0].images.sizes(), (std::vector<int64_t>{6, 1, 28, 28}));
+  EXPECT_EQ(b[0].labels.size(0), 3);
+  EXPECT_EQ(b[0].epoch, 2);
+  EXPECT_TRUE(b[0].images.slice(0, 0, 3).equal(a[0].images));     // view 0
+  EXPECT_FALSE(b[0].images.slice(0, 3, 6).equal(a[0].images));    // view 1: other draws
+  // The same with worker threads.
+  two.threads = 2;
+  BatchLoader threaded(dataset, indices, train_transform("fashion_mnist", true), two);
+  EXPECT_TRUE(drain(threaded)[0].images.equal(b[0].images));
+}
+
+TEST(RowBatchSource, RowsAsIdsLabelsAndNoImages) {
+  const RowBatchSource source(torch::tensor({5, 6, 7, 8, 9}, torch::kInt64));
+  EXPECT_EQ(source.size(), 5);
+  auto o = options(2, 0, /*drop_last=*/true);
+  auto stream = source.open({4, 0, 3, 1, 2}, o);
+  auto first = stream->next();
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->ids.equal(torch::tensor({4, 0}, torch::kInt64)));
+  EXPECT_TRUE(first->labels.equal(torch::tensor({9, 5}, torch::kInt64)));
+  EXPECT_FALSE(first->images.defined());
+  EXPECT_EQ(first->epoch, 2);
+  ASSERT_TRUE(stream->next());
+  EXPECT_FALSE(stream->next());  // the fifth row is a partial batch, dropped
+  EXPECT_THROW(source.open({5}, o), DataError);
+}
+
 TEST(BatchLoader, BadIndexIsRejectedUpFront) {
   const testing::FakeDataset dataset(std::vector<int64_t>(4, 0), 1);
   EXPECT_THROW(BatchLoader(dataset, {0, 4}, eval_transform("fashion_mnist"), options(2, 2)),

@@ -1,0 +1,39 @@
+#include "framework/cli/command_runtime.h"
+
+#include "framework/cli/commands.h"
+
+#include "framework/dist/compute_threads.h"
+#include "framework/dist/runtime.h"
+#include "framework/train/supervised_training.h"
+
+namespace fct::cli {
+
+CommandRuntime make_command_runtime(const config::DistConfig& dist, const CommandContext& context) {
+  const auto& info = context.rank_info;
+  CommandRuntime runtime;
+  runtime.threads = dist::threads_for_rank(static_cast<int>(dist.threads_per_rank), info);
+  dist::set_compute_threads(runtime.threads);
+  runtime.device = train::select_device(dist.device, info.local_rank);
+  runtime.backend =
+      dist.backend == "auto" ? (runtime.device.is_cuda() ? "nccl" : "mpi") : dist.backend;
+  dist::CommunicatorOptions options;
+  options.timeout_s = dist.timeout_s;
+  options.device_index = runtime.device.is_cuda() ? runtime.device.index() : 0;
+  runtime.comm = dist::make_communicator(runtime.backend, options);
+  runtime.provenance.command_line = context.command_line;
+  runtime.provenance.world_size = info.size;
+  runtime.provenance.threads_per_rank = runtime.threads;
+  runtime.provenance.hostname = info.hostname;
+  runtime.provenance.mpi_library_version = context.mpi_library_version;
+  return runtime;
+}
+
+void add_device_options(CLI::App& command, config::DistConfig& dist) {
+  command.add_option("--threads", dist.threads_per_rank,
+                     "intra-op threads per rank (0 = cores of the node / ranks on it)");
+  command.add_option("--device", dist.device, "cpu, cuda or auto")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  command.add_option("--timeout", dist.timeout_s, "seconds before a stuck collective ends the job");
+}
+
+}  // namespace fct::cli

@@ -1,0 +1,55 @@
+// `fct run STUDY.yaml [key=value ...]`: the whole FCT study (framework/study/study_runner.h), with
+// the results table printed at the end and written beside the stages' outputs.
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <memory>
+
+#include "framework/cli/command_runtime.h"
+#include "framework/cli/commands.h"
+#include "framework/config/config_loader.h"
+#include "framework/study/study_runner.h"
+
+namespace fct::cli {
+namespace {
+
+struct RunArguments {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  bool no_progress = false;
+};
+
+void run_study_command(const RunArguments& args, const CommandContext& context) {
+  const auto loaded = config::load_config<config::StudyConfig>(args.config_path, args.overrides);
+  auto runtime = make_command_runtime(loaded.config.dist, context);
+  study::StudyOptions options;
+  options.provenance = runtime.provenance;
+  options.device = runtime.device;
+  options.show_progress = !args.no_progress;
+  spdlog::info("fct run {}: {} ranks x {} threads, {} communicator", args.config_path,
+               context.rank_info.size, runtime.threads, runtime.backend);
+  const auto outcome = study::run_study(loaded, *runtime.comm, options);
+  if (context.rank_info.rank == 0) {
+    std::cout << "\nFCT study " << loaded.config.name << " (query/gallery, %, "
+              << loaded.config.eval.split << " split, " << loaded.config.eval.distance
+              << " distance)\n"
+              << study::format_results_table(outcome.rows) << "results: " << outcome.run_directory
+              << "/results.{json,csv,md}\n"
+              << std::flush;
+  }
+}
+
+}  // namespace
+
+void add_run_command(CLI::App& app, const CommandContext& context) {
+  auto args = std::make_shared<RunArguments>();
+  CLI::App* command = app.add_subcommand(
+      "run", "Run an FCT study end to end (stages already done for the same config are skipped)");
+  command->add_option("config", args->config_path, "study YAML file")->required();
+  command->add_option("overrides", args->overrides,
+                      "overrides in Hydra's grammar: key=value, +key=value, ++key=value, ~key");
+  command->add_flag("--no-progress", args->no_progress, "no progress bars");
+  command->callback([args, &context] { run_study_command(*args, context); });
+}
+
+}  // namespace fct::cli

@@ -1,0 +1,170 @@
+#include "framework/models/model_file.h"
+
+#include <fstream>
+
+#include "framework/core/atomic_file.h"
+#include "framework/core/error.h"
+#include "framework/core/hash.h"
+
+namespace fct::models {
+namespace {
+
+constexpr int64_t kFormatVersion = 1;
+
+nlohmann::json model_config_json(const config::ModelConfig& model) {
+  return {{"arch", model.arch},
+          {"embedding_dim", model.embedding_dim},
+          {"width", model.width},
+          {"head", model.head}};
+}
+
+template <class T>
+T spec_value(const ModelFileInfo& info, const std::string& key) {
+  if (!info.spec.contains(key))
+    throw Error("model file of '" + info.name + "' lacks the spec key '" + key + "'");
+  return info.spec.at(key).get<T>();
+}
+
+template <class Model>
+LoadedModel<Model> load_weights(const std::string& path, Model model, ModelFileInfo info) {
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    torch::serialize::InputArchive weights;
+    archive.read("weights", weights);
+    model->load(weights);
+  } catch (const std::exception& e) {
+    throw Error("model file " + path + ": weights do not load: " + e.what());
+  }
+  model->eval();
+  return {model, std::move(info), model_file_hash(path)};
+}
+
+}  // namespace
+
+void save_model_file(const std::string& path, torch::nn::Module& module,
+                     const ModelFileInfo& info) {
+  const nlohmann::json header = {{"format_version", kFormatVersion},
+                                 {"kind", info.kind},
+                                 {"name", info.name},
+                                 {"spec", info.spec},
+                                 {"config", info.config_yaml}};
+  write_atomically(path, [&](const std::string& temporary) {
+    torch::serialize::OutputArchive archive;
+    torch::serialize::OutputArchive weights;
+    module.save(weights);
+    archive.write("weights", weights);
+    archive.write("fct_model", c10::IValue(header.dump()));
+    archive.save_to(temporary);
+  });
+}
+
+ModelFileInfo read_model_info(const std::string& path, const std::string& expected_kind) {
+  nlohmann::json header;
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    c10::IValue value;
+    if (!archive.try_read("fct_model", value) || !value.isString())
+      throw Error("no fct model header (was it written by `fct`?)");
+    header = nlohmann::json::parse(value.toStringRef());
+  } catch (const fct::Error& e) {
+    throw Error("model file " + path + ": " + e.what());
+  } catch (const std::exception& e) {
+    throw Error("model file " + path + " cannot be read: " + e.what());
+  }
+  if (header.value("format_version", int64_t{0}) != kFormatVersion)
+    throw Error("model file " + path + ": unsupported format version " +
+                header.value("format_version", nlohmann::json()).dump());
+  ModelFileInfo info{header.at("kind").get<std::string>(), header.at("name").get<std::string>(),
+                     header.at("spec"), header.at("config").get<std::string>()};
+  if (!expected_kind.empty() && info.kind != expected_kind)
+    throw Error("model file " + path + " holds a " + info.kind + " model, a " + expected_kind +
+                " model is needed here");
+  return info;
+}
+
+std::string model_file_hash(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot open " + path + " to hash it");
+  uint64_t hash = kFnvOffset;
+  std::vector<char> buffer(1 << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    hash = fnv1a(buffer.data(), static_cast<std::size_t>(in.gcount()), hash);
+  }
+  return to_hex(hash);
+}
+
+nlohmann::json make_embedding_spec(const config::ModelConfig& model, const std::string& dataset,
+                                   int64_t in_channels, const std::vector<int64_t>& classes) {
+  return {{"model", model_config_json(model)},
+          {"dataset", dataset},
+          {"in_channels", in_channels},
+          {"classes", classes}};
+}
+
+nlohmann::json make_side_info_spec(const config::ModelConfig& model, const std::string& dataset,
+                                   int64_t in_channels, int64_t projection_dim) {
+  return {{"model", model_config_json(model)},
+          {"dataset", dataset},
+          {"in_channels", in_channels},
+          {"projection_dim", projection_dim}};
+}
+
+nlohmann::json make_transformation_spec(const TransformationSpec& spec,
+                                        const std::string& old_model_hash,
+                                        const std::string& side_info_model_hash,
+                                        const std::string& new_model_hash) {
+  return {{"old_dim", spec.old_dim},
+          {"side_dim", spec.side_dim},
+          {"new_dim", spec.new_dim},
+          {"inner_width", spec.inner_width},
+          {"side_info", spec.side_info},
+          {"old_model_hash", old_model_hash},
+          {"side_info_model_hash", side_info_model_hash},
+          {"new_model_hash", new_model_hash}};
+}
+
+config::ModelConfig model_config_of(const ModelFileInfo& info) {
+  const auto& m = info.spec.at("model");
+  config::ModelConfig model;
+  model.arch = m.at("arch").get<std::string>();
+  model.embedding_dim = m.at("embedding_dim").get<int64_t>();
+  model.width = m.at("width").get<int64_t>();
+  model.head = m.at("head").get<std::string>();
+  return model;
+}
+
+TransformationSpec transformation_spec_of(const ModelFileInfo& info) {
+  TransformationSpec spec;
+  spec.old_dim = spec_value<int64_t>(info, "old_dim");
+  spec.side_dim = spec_value<int64_t>(info, "side_dim");
+  spec.new_dim = spec_value<int64_t>(info, "new_dim");
+  spec.inner_width = spec_value<int64_t>(info, "inner_width");
+  spec.side_info = spec_value<bool>(info, "side_info");
+  return spec;
+}
+
+LoadedModel<EmbeddingModel> load_embedding_model(const std::string& path) {
+  auto info = read_model_info(path, kEmbeddingKind);
+  const auto classes = spec_value<std::vector<int64_t>>(info, "classes");
+  auto model = make_embedding_model(model_config_of(info), spec_value<int64_t>(info, "in_channels"),
+                                    static_cast<int64_t>(classes.size()));
+  return load_weights(path, model, std::move(info));
+}
+
+LoadedModel<SimclrModel> load_side_info_model(const std::string& path) {
+  auto info = read_model_info(path, kSideInfoKind);
+  SimclrModel model(model_config_of(info), spec_value<int64_t>(info, "in_channels"),
+                    spec_value<int64_t>(info, "projection_dim"));
+  return load_weights(path, model, std::move(info));
+}
+
+LoadedModel<Transformation> load_transformation(const std::string& path) {
+  auto info = read_model_info(path, kTransformationKind);
+  Transformation model(transformation_spec_of(info));
+  return load_weights(path, model, std::move(info));
+}
+
+}  // namespace fct::models

@@ -1,0 +1,110 @@
+#include "framework/study/backfill.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+
+#include "framework/core/error.h"
+#include "framework/core/provenance.h"
+#include "framework/models/model_file.h"
+#include "framework/store/store_reader.h"
+#include "framework/store/store_writer.h"
+#include "framework/train/progress_bar.h"
+
+namespace fct::study {
+namespace {
+
+std::string attribute_or(const store::StoreReader& reader, const std::string& key) {
+  const auto& attributes = reader.attributes();
+  const auto it = attributes.find(key);
+  return it == attributes.end() ? std::string() : it->second;
+}
+
+}  // namespace
+
+BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
+  const auto start = std::chrono::steady_clock::now();
+  auto h = models::load_transformation(job.transformation_path);
+  h.model->to(job.device);
+  const auto spec = models::transformation_spec_of(h.info);
+  const store::StoreReader input(job.input_path);
+
+  // The gallery must come from the exact models h was trained against.
+  const std::string expected_old = h.info.spec.at("old_model_hash").get<std::string>();
+  const std::string stored_old = attribute_or(input, "model_hash");
+  if (stored_old != expected_old)
+    throw Error("fct transform: " + job.input_path + " was embedded by model " +
+                (stored_old.empty() ? std::string("(unknown)") : stored_old) + ", but " +
+                job.transformation_path + " was trained for old model " + expected_old);
+  const std::string expected_side = h.info.spec.value("side_info_model_hash", std::string());
+  if (spec.side_info) {
+    if (input.side_info_dim() == 0)
+      throw Error("fct transform: " + job.transformation_path + " needs side-information, but " +
+                  job.input_path + " stores none");
+    const std::string stored_side = attribute_or(input, "side_info_model_hash");
+    if (stored_side != expected_side)
+      throw Error("fct transform: the side-information of " + job.input_path +
+                  " comes from model " + (stored_side.empty() ? "(unknown)" : stored_side) +
+                  ", but h was trained with " + expected_side);
+    if (input.side_info_dim() != spec.side_dim)
+      throw Error("fct transform: side_info of " + job.input_path + " has " +
+                  std::to_string(input.side_info_dim()) + " columns, h expects " +
+                  std::to_string(spec.side_dim));
+  }
+  if (input.embedding_dim() != spec.old_dim)
+    throw Error("fct transform: embeddings of " + job.input_path + " have " +
+                std::to_string(input.embedding_dim()) + " columns, h expects " +
+                std::to_string(spec.old_dim));
+
+  store::StoreLayout layout;
+  layout.rows = input.rows();
+  layout.embedding_dim = spec.new_dim;
+  layout.side_info_dim = input.side_info_dim();  // kept: the next update needs it again
+  store::Attributes attributes{
+      {"model", h.info.name},
+      {"model_hash", h.hash},
+      {"model_kind", h.info.kind},
+      {"config", h.info.config_yaml},
+      {"git_revision", git_revision()},
+      {"created", utc_timestamp()},
+      {"dataset", attribute_or(input, "dataset")},
+      {"split", attribute_or(input, "split")},
+      {"source_store", job.input_path},
+      {"source_model", attribute_or(input, "model")},
+      {"source_model_hash", stored_old},
+      {"side_info_model_hash", attribute_or(input, "side_info_model_hash")},
+      {"target_model_hash", h.info.spec.value("new_model_hash", std::string())}};
+  store::StoreWriter writer(MPI_COMM_WORLD, job.output_path, layout, attributes);
+
+  const auto [begin, end] = store::rank_rows(input.rows(), comm.rank(), comm.size());
+  const int64_t largest_share = (input.rows() + comm.size() - 1) / comm.size();
+  const int64_t rounds = (largest_share + job.chunk_rows - 1) / job.chunk_rows;
+  train::ProgressBar bar("backfill", input.rows(), "item", job.show_progress && comm.rank() == 0);
+  torch::NoGradGuard no_grad;
+  for (int64_t round = 0; round < rounds; ++round) {
+    const int64_t first = std::min(end, begin + round * job.chunk_rows);
+    const int64_t last = std::min(end, first + job.chunk_rows);
+    store::StoreRows out;
+    if (last > first) {
+      store::StoreRows in = input.read(first, last);
+      const auto side = in.side_info.defined() ? in.side_info.to(job.device) : torch::Tensor();
+      out.embeddings = h.model->forward(in.embeddings.to(job.device), side).to(torch::kCPU);
+      out.labels = in.labels;
+      out.ids = in.ids;
+      out.side_info = in.side_info;
+    }
+    writer.write_rows(first, out);
+    bar.update(std::min(input.rows(), (round + 1) * job.chunk_rows * comm.size()));
+  }
+  bar.finish();
+  writer.commit();
+  BackfillSummary summary;
+  summary.rows = input.rows();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.items_per_s = summary.rows / std::max(summary.seconds, 1e-9);
+  spdlog::info("backfilled {} items of {} with {} into {} ({:.0f} items/s)", summary.rows,
+               job.input_path, h.info.name, job.output_path, summary.items_per_s);
+  return summary;
+}
+
+}  // namespace fct::study

@@ -1,0 +1,31 @@
+// `fct transform`: upgrades a stored gallery to the new model's space as h(φ_old, ψ), from the
+// stored vectors alone (no images), streaming chunks of rows on every rank so that memory stays
+// bounded whatever the gallery's size. A store embedded by another φ_old (or ψ) than the one h
+// was trained against is refused.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "framework/dist/communicator.h"
+
+namespace fct::study {
+
+struct BackfillJob {
+  std::string transformation_path;  // a transformation model file (h)
+  std::string input_path;           // store of φ_old (with side_info when h uses it)
+  std::string output_path;
+  int64_t chunk_rows = 8192;  // rows per rank and round
+  torch::Device device = torch::kCPU;
+  bool show_progress = true;
+};
+
+struct BackfillSummary {
+  int64_t rows = 0;
+  double seconds = 0.0;
+  double items_per_s = 0.0;
+};
+
+BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm);
+
+}  // namespace fct::study

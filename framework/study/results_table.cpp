@@ -1,0 +1,58 @@
+#include "framework/study/results_table.h"
+
+#include <fmt/format.h>
+
+#include "framework/core/atomic_file.h"
+
+namespace fct::study {
+
+std::string format_results_table(const std::vector<ResultRow>& rows) {
+  std::string out = fmt::format("{:<12} {:>7} {:>7} {:>7} {:>10}  {}\n", "case", "top-1", "top-5",
+                                "mAP", "neg.flips", "what");
+  out += std::string(12 + 1 + 7 + 1 + 7 + 1 + 7 + 1 + 10, '-') + "\n";
+  for (const auto& row : rows)
+    out += fmt::format("{:<12} {:>7.2f} {:>7.2f} {:>7.2f} {:>10.2f}  {}\n", row.case_name, row.top1,
+                       row.top5, row.mAP, row.negative_flips, row.description);
+  return out;
+}
+
+std::string results_markdown(const std::vector<ResultRow>& rows, const std::string& title) {
+  std::string out = "# " + title + "\n\n";
+  out += "| case | top-1 | top-5 | mAP | negative flips | what |\n|---|---:|---:|---:|---:|---|\n";
+  for (const auto& row : rows)
+    out += fmt::format("| {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {} |\n", row.case_name, row.top1,
+                       row.top5, row.mAP, row.negative_flips, row.description);
+  out += "\nPercentages; query/gallery; negative flips: queries right under old/old and wrong "
+         "under the case.\n";
+  return out;
+}
+
+std::string results_csv(const std::vector<ResultRow>& rows) {
+  std::string out = "case,top1,top5,mAP,negative_flips,queries\n";
+  for (const auto& row : rows)
+    out += fmt::format("{},{:.4f},{:.4f},{:.4f},{:.4f},{}\n", row.case_name, row.top1, row.top5,
+                       row.mAP, row.negative_flips, row.queries);
+  return out;
+}
+
+nlohmann::json results_json(const std::vector<ResultRow>& rows) {
+  auto list = nlohmann::json::array();
+  for (const auto& row : rows)
+    list.push_back({{"case", row.case_name},
+                    {"top1", row.top1},
+                    {"top5", row.top5},
+                    {"mAP", row.mAP},
+                    {"negative_flips", row.negative_flips},
+                    {"queries", row.queries},
+                    {"description", row.description}});
+  return list;
+}
+
+void write_results(const std::string& directory, const std::vector<ResultRow>& rows,
+                   const std::string& title) {
+  write_text_atomically(directory + "/results.json", results_json(rows).dump(2) + "\n");
+  write_text_atomically(directory + "/results.csv", results_csv(rows));
+  write_text_atomically(directory + "/results.md", results_markdown(rows, title));
+}
+
+}  // namespace fct::study

@@ -1,0 +1,47 @@
+#include "framework/train/side_info_training.h"
+
+#include <spdlog/spdlog.h>
+
+#include "framework/config/config_writer.h"
+#include "framework/data/dataset_registry.h"
+#include "framework/data/transforms.h"
+#include "framework/models/model_file.h"
+#include "framework/train/simclr_task.h"
+#include "framework/train/supervised_training.h"
+
+namespace fct::train {
+
+TrainSummary train_side_info(const config::ExperimentConfig& config,
+                             const config::SimclrConfig& simclr, dist::Communicator& comm,
+                             const TrainerOptions& options) {
+  const auto train_set = data::make_dataset(config.data, config.data.train_split);
+  const auto val_set = data::make_dataset(config.data, config.data.val_split);
+  const int64_t image_size = train_set->read(0).pixels.size(0);
+  spdlog::info("side-info: SimCLR on {} ({} unlabelled training images), s = {}, temperature {}",
+               config.data.name, train_set->size(), config.model.embedding_dim,
+               simclr.temperature);
+
+  torch::manual_seed(static_cast<uint64_t>(config.seed));
+  models::SimclrModel model(config.model, train_set->channels(), simclr.projection_dim);
+  SimclrTask task(model, simclr.temperature, options.device);
+  // Validation views are augmented like training views: the metric asks whether two views of a
+  // held-out image find each other.
+  const auto views = data::simclr_transform(config.data.name, image_size);
+  Trainer trainer(config, comm, options);
+  const TrainSummary summary = trainer.run(task, data::ImageBatchSource(*train_set, views),
+                                           data::ImageBatchSource(*val_set, views));
+
+  if (comm.rank() == 0 && summary.finished) {
+    save_model_file(model_path(options.run_directory), *model,
+                    {models::kSideInfoKind, config.name,
+                     models::make_side_info_spec(config.model, config.data.name,
+                                                 train_set->channels(), simclr.projection_dim),
+                     config::to_yaml(config) + "---\n" + config::to_yaml(simclr)});
+    write_training_summary(options.run_directory, summary, comm.size(),
+                           {{"val_pair_accuracy", summary.val_metric}});
+  }
+  comm.barrier();
+  return summary;
+}
+
+}  // namespace fct::train

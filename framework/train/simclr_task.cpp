@@ -1,0 +1,32 @@
+#include "framework/train/simclr_task.h"
+
+#include "framework/losses/contrastive_loss.h"
+
+namespace fct::train {
+
+SimclrTask::SimclrTask(models::SimclrModel model, double temperature, torch::Device device)
+    : model_(std::move(model)), temperature_(temperature), device_(device) {
+  model_->to(device_);
+}
+
+StepOutput SimclrTask::train_step(const data::Batch& batch) {
+  model_->train();
+  const auto projections = model_->forward(batch.images.to(device_, /*non_blocking=*/true));
+  StepOutput out;
+  out.loss = losses::nt_xent_loss(projections, temperature_);
+  out.count = projections.size(0);
+  out.correct = static_cast<int64_t>(
+      std::llround(losses::nt_xent_pair_accuracy(projections) * static_cast<double>(out.count)));
+  return out;
+}
+
+EvalCounts SimclrTask::eval_step(const data::Batch& batch) {
+  model_->eval();
+  torch::NoGradGuard no_grad;
+  const auto projections = model_->forward(batch.images.to(device_, /*non_blocking=*/true));
+  if (projections.size(0) < 4) return {};  // a last batch of one image has no negatives
+  const auto n = projections.size(0);
+  return {losses::nt_xent_pair_accuracy(projections) * static_cast<double>(n), n};
+}
+
+}  // namespace fct::train

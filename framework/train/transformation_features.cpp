@@ -1,0 +1,108 @@
+#include "framework/train/transformation_features.h"
+
+#include "framework/core/error.h"
+#include "framework/data/transforms.h"
+#include "framework/store/store_reader.h"
+#include "framework/store/store_writer.h"
+
+namespace fct::train {
+
+ModelFeatures::ModelFeatures(models::EmbeddingModel old_model, models::SimclrModel side_info,
+                             models::EmbeddingModel new_model, torch::Device device)
+    : old_model_(std::move(old_model)),
+      side_info_(std::move(side_info)),
+      new_model_(std::move(new_model)),
+      device_(device) {
+  old_model_->to(device_);
+  old_model_->eval();
+  new_model_->to(device_);
+  new_model_->eval();
+  if (side_info_) {
+    side_info_->to(device_);
+    side_info_->eval();
+  }
+}
+
+TransformationInputs ModelFeatures::get(const data::Batch& batch) {
+  torch::NoGradGuard no_grad;
+  const auto images = batch.images.to(device_, /*non_blocking=*/true);
+  TransformationInputs inputs;
+  inputs.old_embedding = old_model_->embed(images);
+  if (side_info_) inputs.side_info = side_info_->embed(images);
+  inputs.target = new_model_->embed(images);
+  return inputs;
+}
+
+CachedFeatures::CachedFeatures(torch::Tensor old_embedding, torch::Tensor side_info,
+                               torch::Tensor target, uint64_t seed, torch::Device device)
+    : seed_(seed), device_(device) {
+  if (old_embedding.dim() != 3 || target.dim() != 3 ||
+      old_embedding.sizes().slice(0, 2) != target.sizes().slice(0, 2) ||
+      (side_info.defined() &&
+       (side_info.dim() != 3 || side_info.sizes().slice(0, 2) != old_embedding.sizes().slice(0, 2))))
+    throw Error("cached features: expected [views, rows, dim] tensors with equal views and rows");
+  old_ = old_embedding.to(device_, torch::kFloat32).contiguous();
+  target_ = target.to(device_, torch::kFloat32).contiguous();
+  if (side_info.defined()) side_ = side_info.to(device_, torch::kFloat32).contiguous();
+}
+
+TransformationInputs CachedFeatures::get(const data::Batch& batch) {
+  const auto batch_rows = batch.ids.to(torch::kCPU).contiguous();
+  const int64_t n = batch_rows.size(0);
+  auto flat = torch::empty({n}, torch::kInt64);
+  const auto* row = batch_rows.data_ptr<int64_t>();
+  auto* index = flat.data_ptr<int64_t>();
+  const int64_t k = views();
+  for (int64_t i = 0; i < n; ++i) {
+    if (row[i] < 0 || row[i] >= rows()) throw Error("cached features: row out of range");
+    int64_t view = 0;
+    if (k > 1) {
+      data::SampleRng rng(seed_, batch.epoch, row[i]);
+      view = rng.integer(0, k - 1);
+    }
+    index[i] = view * rows() + row[i];
+  }
+  const auto at = flat.to(device_);
+  TransformationInputs inputs;
+  inputs.old_embedding = old_.flatten(0, 1).index_select(0, at);
+  if (side_.defined()) inputs.side_info = side_.flatten(0, 1).index_select(0, at);
+  inputs.target = target_.flatten(0, 1).index_select(0, at);
+  return inputs;
+}
+
+std::unique_ptr<CachedFeatures> CachedFeatures::from_cache(const std::string& path, uint64_t seed,
+                                                           torch::Device device) {
+  const store::StoreReader reader(path);
+  const int64_t views = std::stoll(reader.attribute("views"));
+  if (views <= 0 || reader.rows() % views != 0)
+    throw Error("feature cache " + path + ": " + std::to_string(reader.rows()) +
+                " rows are not a whole number of " + std::to_string(views) + " views");
+  if (!reader.has_column("target"))
+    throw Error("feature cache " + path + " has no 'target' column (φ_new features)");
+  const auto rows = reader.read_all();
+  const int64_t n = reader.rows() / views;
+  const auto shape = [&](const torch::Tensor& t) { return t.reshape({views, n, t.size(1)}); };
+  auto cached = std::make_unique<CachedFeatures>(
+      shape(rows.embeddings), rows.side_info.defined() ? shape(rows.side_info) : torch::Tensor(),
+      shape(rows.extra.at("target")), seed, device);
+  cached->labels_ = rows.labels.slice(0, 0, n).contiguous();
+  return cached;
+}
+
+std::unique_ptr<CachedFeatures> CachedFeatures::from_stores(const std::string& old_store,
+                                                            const std::string& new_store,
+                                                            torch::Device device) {
+  const auto old_rows = store::StoreReader(old_store).read_all();
+  const auto new_rows = store::StoreReader(new_store).read_all();
+  if (!old_rows.ids.equal(new_rows.ids))
+    throw Error("stores " + old_store + " and " + new_store +
+                " do not hold the same samples in the same order");
+  auto cached = std::make_unique<CachedFeatures>(
+      old_rows.embeddings.unsqueeze(0),
+      old_rows.side_info.defined() ? old_rows.side_info.unsqueeze(0) : torch::Tensor(),
+      new_rows.embeddings.unsqueeze(0), /*seed=*/0, device);
+  cached->labels_ = old_rows.labels.contiguous();
+  return cached;
+}
+
+}  // namespace fct::train

@@ -1,0 +1,174 @@
+// The FCT study end to end under mpirun on a tiny configuration: `fct run` writes every case's
+// figures and skips finished stages when run again; the stores it leaves are read by h5py with the
+// documented layout; `fct eval` reproduces the study's figures; `fct transform` refuses a gallery
+// of another model; `fct embed` writes a store; the on-the-fly feed of h runs too.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "tests/cli/cli_test_support.h"
+
+namespace fct::testing {
+namespace {
+
+std::string tiny_study_yaml(const std::string& output_dir) {
+  const std::string model = "{arch: resnet18_small, width: 4, embedding_dim: 16, head: conv}";
+  const std::string schedule = "{epochs: 1, warmup_epochs: 0.2, batch_size: 32, eval_batch_size: 128}";
+  const std::string sgd = "{name: sgd, lr: 0.05, momentum: 0.9}";
+  return "name: tiny_study\nseed: 1\noutput_dir: " + output_dir +
+         "\n"
+         "data: {name: fashion_mnist, limit: 600}\n"
+         "old: {classes: [0, 1, 2], model: " + model + ", optimizer: " + sgd + ", schedule: " + schedule +
+         "}\n"
+         "side_info:\n"
+         "  model: {arch: resnet18_small, width: 4, embedding_dim: 8, head: conv}\n"
+         "  simclr: {projection_dim: 8, temperature: 0.2}\n"
+         "  optimizer: " + sgd + "\n  schedule: " + schedule +
+         "\n"
+         "new: {model: " + model + ", optimizer: " + sgd + ", schedule: " + schedule +
+         "}\n"
+         "bct: {model: " + model + ", optimizer: " + sgd + ", schedule: " + schedule +
+         "}\n"
+         "bct_loss: {influence_weight: 1.0, prototype_samples: 20}\n"
+         "transformation:\n"
+         "  transformation: {inner_width: 32, feed: cached, cached_views: 2}\n"
+         "  optimizer: {name: adam, lr: 0.001, weight_decay: 0.0}\n"
+         "  schedule: {epochs: 2, warmup_epochs: 0.5, batch_size: 64}\n";
+}
+
+const std::vector<std::string> kCases = {"old/old", "new/new", "new/old",   "bct/old",
+                                         "bct/bct", "new/fct", "new/fct+si"};
+
+nlohmann::json read_json(const std::string& path) {
+  return nlohmann::json::parse(read_text_file(path));
+}
+
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST(StudyCommand, TinyStudyEndToEnd) {
+  ScratchDir dir("fct-study");
+  const std::string run = dir.file("run");
+  write_text_file(dir.file("study.yaml"), tiny_study_yaml(run));
+
+  // 1. The whole study on 2 ranks: the table on stdout, the results files with every case.
+  const auto first = run_fct(2, {"run", dir.file("study.yaml"), "--no-progress"}, 600);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  for (const auto& c : kCases) EXPECT_NE(first.output.find(c + " "), std::string::npos) << c;
+  const auto results = read_json(run + "/results.json");
+  ASSERT_EQ(results.size(), kCases.size());
+  for (std::size_t i = 0; i < kCases.size(); ++i) {
+    EXPECT_EQ(results[i]["case"], kCases[i]);
+    for (const char* key : {"top1", "top5", "mAP", "negative_flips"}) {
+      ASSERT_TRUE(results[i].contains(key)) << kCases[i] << " " << key;
+      const double value = results[i][key].get<double>();
+      EXPECT_GE(value, 0.0);
+      EXPECT_LE(value, 100.0);
+    }
+    EXPECT_LE(results[i]["top1"].get<double>(), results[i]["top5"].get<double>());
+  }
+  EXPECT_EQ(results[0]["negative_flips"].get<double>(), 0.0);  // old/old against itself
+  const std::string csv = read_text_file(run + "/results.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 8) << csv;
+  EXPECT_NE(read_text_file(run + "/results.md").find("| new/fct+si |"), std::string::npos);
+  for (const char* file : {"config.yaml", "provenance.json", "old/model.pt", "old/config.yaml",
+                           "old/provenance.json", "side_info/model.pt", "bct/model.pt",
+                           "features/train.h5", "fct/model.pt", "fct_si/model.pt"})
+    EXPECT_TRUE(std::filesystem::exists(run + "/" + file)) << file;
+
+  // 2. Run again: every stage is skipped and the figures are the same.
+  const auto second = run_fct(2, {"run", dir.file("study.yaml"), "--no-progress"}, 600);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(count(second.output, "skipped"), 12u) << second.output;
+  EXPECT_EQ(read_json(run + "/results.json"), results);
+
+  // 3. h5py reads the stores as they are, with the documented names, shapes and types.
+  const std::string script =
+      "import h5py, sys\n"
+      "for name in ['old', 'new', 'fct_si']:\n"
+      "    f = h5py.File(sys.argv[1] + '/stores/' + name + '.h5', 'r')\n"
+      "    print(name, sorted(f.keys()), f['embeddings'].shape, f['embeddings'].dtype,\n"
+      "          f['labels'].dtype, f['ids'].dtype,\n"
+      "          f['side_info'].shape if 'side_info' in f else None,\n"
+      "          f.attrs['model'], len(f.attrs['model_hash']), 'config' in f.attrs,\n"
+      "          'git_revision' in f.attrs, 'created' in f.attrs)\n";
+  write_text_file(dir.file("check.py"), script);
+  const auto h5py = run_command({"/usr/bin/python3", dir.file("check.py"), run}, 60);
+  if (h5py.output.find("No module named") == std::string::npos) {
+    ASSERT_EQ(h5py.exit_code, 0) << h5py.output;
+    EXPECT_NE(h5py.output.find("old ['embeddings', 'ids', 'labels', 'side_info'] (600, 16) float32 "
+                               "int64 int64 (600, 8) tiny_study/old 16 True True True"),
+              std::string::npos)
+        << h5py.output;
+    EXPECT_NE(h5py.output.find("new ['embeddings', 'ids', 'labels'] (600, 16) float32 int64 int64 "
+                               "None tiny_study/new 16"),
+              std::string::npos)
+        << h5py.output;
+    EXPECT_NE(h5py.output.find("fct_si ['embeddings', 'ids', 'labels', 'side_info'] (600, 16) "
+                               "float32 int64 int64 (600, 8) tiny_study/fct_si 16"),
+              std::string::npos)
+        << h5py.output;
+  }
+
+  // 4. `fct eval` on the stores reproduces the study's row for new/fct+si.
+  const auto eval = run_fct(2,
+                            {"eval", "--query", run + "/stores/new.h5", "--gallery",
+                             run + "/stores/fct_si.h5", "--reference-query", run + "/stores/old.h5",
+                             "--reference-gallery", run + "/stores/old.h5", "--json",
+                             dir.file("eval.json")},
+                            120);
+  ASSERT_EQ(eval.exit_code, 0) << eval.output;
+  const auto figures = read_json(dir.file("eval.json"));
+  for (const char* key : {"top1", "top5", "mAP", "negative_flips"})
+    EXPECT_DOUBLE_EQ(figures[key].get<double>(), results[6][key].get<double>()) << key;
+
+  // 5. `fct transform` refuses a gallery embedded by another model than h's φ_old, and writes
+  //    nothing; with the right gallery it writes the upgraded store.
+  const auto refused = run_fct(2,
+                               {"transform", "--model", run + "/fct_si/model.pt", "--in",
+                                run + "/stores/new.h5", "--out", dir.file("upgraded.h5")},
+                               120);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.output.find("was trained for old model"), std::string::npos) << refused.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.file("upgraded.h5")));
+  const auto upgraded = run_fct(1,
+                                {"transform", "--model", run + "/fct_si/model.pt", "--in",
+                                 run + "/stores/old.h5", "--out", dir.file("upgraded.h5"),
+                                 "--chunk-rows", "100", "--no-progress"},
+                                120);
+  ASSERT_EQ(upgraded.exit_code, 0) << upgraded.output;
+  const auto same = run_fct(1,
+                            {"eval", "--query", run + "/stores/new.h5", "--gallery",
+                             dir.file("upgraded.h5"), "--json", dir.file("same.json")},
+                            120);
+  ASSERT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_NEAR(read_json(dir.file("same.json"))["mAP"].get<double>(), results[6]["mAP"].get<double>(),
+              1e-6);
+
+  // 6. `fct embed` of a split with the old model and ψ.
+  const auto embedded = run_fct(2,
+                                {"embed", "--model", run + "/old/model.pt", "--side-info",
+                                 run + "/side_info/model.pt", "--limit", "50", "--out",
+                                 dir.file("embedded.h5"), "--no-progress"},
+                                120);
+  ASSERT_EQ(embedded.exit_code, 0) << embedded.output;
+  EXPECT_TRUE(std::filesystem::exists(dir.file("embedded.h5")));
+
+  // 7. The on-the-fly feed: only h and its galleries are redone, the rest is skipped.
+  const auto fly = run_fct(
+      2,
+      {"run", dir.file("study.yaml"), "transformation.transformation.feed=on_the_fly",
+       "--no-progress"},
+      600);
+  ASSERT_EQ(fly.exit_code, 0) << fly.output;
+  EXPECT_EQ(count(fly.output, "skipped"), 7u) << fly.output;
+  EXPECT_NE(fly.output.find("fed on_the_fly"), std::string::npos) << fly.output;
+  EXPECT_EQ(read_json(run + "/results.json").size(), kCases.size());
+}
+
+}  // namespace
+}  // namespace fct::testing
