@@ -17,8 +17,8 @@
 
 #include "framework/core/error.h"
 #include "framework/dist/communicator.h"
-#include "framework/dist/runtime.h"
 #include "framework/dist/compute_threads.h"
+#include "framework/dist/runtime.h"
 #include "framework/eval/retrieval.h"
 
 namespace {

@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
 
   try {
     const int thread_count = fct::dist::threads_for_rank(static_cast<int>(threads), info);
-    dist::set_compute_threads(thread_count);
+    fct::dist::set_compute_threads(thread_count);
     const bool cuda = device_name == "cuda";
     const torch::Device device =
         cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(info.local_rank))

@@ -1,7 +1,6 @@
 #include "framework/cli/command_runtime.h"
 
 #include "framework/cli/commands.h"
-
 #include "framework/dist/compute_threads.h"
 #include "framework/dist/runtime.h"
 #include "framework/train/supervised_training.h"

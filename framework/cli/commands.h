@@ -4,7 +4,6 @@
 #include <CLI/CLI.hpp>
 
 #include "framework/cli/command_context.h"
-
 #include "framework/config/experiment_config.h"
 
 namespace fct::cli {

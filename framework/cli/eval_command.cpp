@@ -30,10 +30,10 @@ void run_eval(const EvalArguments& args, const CommandContext& context) {
                                                  args.reference_query, args.reference_gallery);
   if (context.rank_info.rank != 0) return;
   const auto& r = evaluation.result;
-  nlohmann::json json = {{"query", args.query},       {"gallery", args.gallery},
-                         {"distance", args.distance}, {"queries", r.queries},
-                         {"top1", r.top1},            {"top5", r.top5},
-                         {"mAP", r.mAP}};
+  nlohmann::json json = {
+      {"query", args.query},  {"gallery", args.gallery}, {"distance", args.distance},
+      {"queries", r.queries}, {"top1", r.top1},          {"top5", r.top5},
+      {"mAP", r.mAP}};
   std::string line =
       fmt::format("top-1 {:.2f}%  top-5 {:.2f}%  mAP {:.2f}%", r.top1, r.top5, r.mAP);
   if (evaluation.negative_flips) {

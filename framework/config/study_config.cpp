@@ -13,9 +13,8 @@ ExperimentConfig experiment_for_stage(const StudyConfig& study, const std::strin
   experiment.name = study.name + "/" + stage;
   // Each stage draws from its own seed: the old and the new model must not start from the same
   // weights, or new/old compatibility would not be "none".
-  experiment.seed = static_cast<int64_t>((static_cast<uint64_t>(study.seed) * 1000003u +
-                                          (fnv1a(stage) & 0xFFFFFu)) &
-                                         0x7FFFFFFFFFFFu);
+  experiment.seed = static_cast<int64_t>(
+      (static_cast<uint64_t>(study.seed) * 1000003u + (fnv1a(stage) & 0xFFFFFu)) & 0x7FFFFFFFFFFFu);
   experiment.output_dir = run_directory;
   experiment.log_every = study.log_every;
   experiment.data = study.data;

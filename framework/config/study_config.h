@@ -32,8 +32,8 @@ struct ModelStageConfig {
 };
 
 struct BctConfig {
-  double influence_weight = 1.0;        // λ of the influence loss
-  int64_t prototype_samples = 0;        // per class, for the synthesised old-classifier rows (0 = all)
+  double influence_weight = 1.0;  // λ of the influence loss
+  int64_t prototype_samples = 0;  // per class, for the synthesised old-classifier rows (0 = all)
 
   template <class V>
   void visit(V& v) {
@@ -60,20 +60,22 @@ struct SimclrConfig {
 };
 
 struct TransformationConfig {
-  int64_t inner_width = 2048;         // mixer width (protocol: 2048)
-  std::string feed = "cached";        // cached: features of K views computed once; on_the_fly
-  int64_t cached_views = 4;           // K augmented views per training image in the cache
+  int64_t inner_width = 2048;          // mixer width (protocol: 2048)
+  std::string feed = "cached";         // cached: features of K views computed once; on_the_fly
+  int64_t cached_views = 4;            // K augmented views per training image in the cache
   double freeze_batchnorm_from = 0.5;  // fraction of training after which BN statistics freeze
 
   template <class V>
   void visit(V& v) {
-    v("inner_width", inner_width, "width of the mixer's hidden layers", in_range<int64_t>(1, 65536));
+    v("inner_width", inner_width, "width of the mixer's hidden layers",
+      in_range<int64_t>(1, 65536));
     v("feed", feed, "cached (features of K augmented views, computed once) or on_the_fly",
       one_of({"cached", "on_the_fly"}));
     v("cached_views", cached_views, "augmented views per training image in the feature cache",
       in_range<int64_t>(1, 1024));
     v("freeze_batchnorm_from", freeze_batchnorm_from,
-      "fraction of the epochs after which BatchNorm statistics of h are frozen", in_range(0.0, 1.0));
+      "fraction of the epochs after which BatchNorm statistics of h are frozen",
+      in_range(0.0, 1.0));
   }
 };
 

@@ -19,7 +19,8 @@ class BctInfluenceLoss : public ClassificationLoss {
   BctInfluenceLoss(torch::Tensor old_classifier, double influence_weight, double label_smoothing);
 
   std::string name() const override { return "bct_influence"; }
-  // CE(new logits) + λ · CE(embedding · old_classifierᵀ), both label-smoothed, means over the batch.
+  // CE(new logits) + λ · CE(embedding · old_classifierᵀ), both label-smoothed, means over the
+  // batch.
   torch::Tensor forward(const torch::Tensor& embedding, const torch::Tensor& logits,
                         const torch::Tensor& labels) override;
 

@@ -18,7 +18,8 @@ std::pair<torch::Tensor, torch::Tensor> similarities_and_positives(const torch::
   auto similarity = normalised.matmul(normalised.t());
   const auto self = torch::eye(n, torch::TensorOptions().dtype(torch::kBool).device(z.device()));
   similarity = similarity.masked_fill(self, -std::numeric_limits<float>::infinity());
-  const auto index = torch::arange(n, torch::TensorOptions().dtype(torch::kInt64).device(z.device()));
+  const auto index =
+      torch::arange(n, torch::TensorOptions().dtype(torch::kInt64).device(z.device()));
   const auto positives = torch::remainder(index + b, n);
   return {similarity, positives};
 }

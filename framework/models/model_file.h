@@ -19,8 +19,8 @@
 namespace fct::models {
 
 // Kinds of model file.
-inline constexpr const char* kEmbeddingKind = "embedding";        // φ_old, φ_new, φ_bct
-inline constexpr const char* kSideInfoKind = "side_info";         // ψ (SimCLR)
+inline constexpr const char* kEmbeddingKind = "embedding";            // φ_old, φ_new, φ_bct
+inline constexpr const char* kSideInfoKind = "side_info";             // ψ (SimCLR)
 inline constexpr const char* kTransformationKind = "transformation";  // h
 
 struct ModelFileInfo {

@@ -15,10 +15,9 @@ SimclrModelImpl::SimclrModelImpl(const config::ModelConfig& config, int64_t in_c
   register_module("backbone", backbone_.ptr());
   const int64_t s = config.embedding_dim;
   projection_ = register_module(
-      "projection",
-      torch::nn::Sequential(torch::nn::Linear(s, s), torch::nn::BatchNorm1d(s),
-                            torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)),
-                            torch::nn::Linear(s, projection_dim)));
+      "projection", torch::nn::Sequential(torch::nn::Linear(s, s), torch::nn::BatchNorm1d(s),
+                                          torch::nn::ReLU(torch::nn::ReLUOptions().inplace(true)),
+                                          torch::nn::Linear(s, projection_dim)));
 }
 
 torch::Tensor SimclrModelImpl::embed(torch::Tensor images) {

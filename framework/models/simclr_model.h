@@ -16,8 +16,8 @@ class SimclrModelImpl : public torch::nn::Module {
   // s -> s -> projection_dim (linear, BatchNorm, ReLU, linear).
   SimclrModelImpl(const config::ModelConfig& config, int64_t in_channels, int64_t projection_dim);
 
-  torch::Tensor embed(torch::Tensor images);             // ψ(x), [B, s]
-  torch::Tensor forward(torch::Tensor images);           // projections [B, projection_dim]
+  torch::Tensor embed(torch::Tensor images);    // ψ(x), [B, s]
+  torch::Tensor forward(torch::Tensor images);  // projections [B, projection_dim]
   int64_t side_info_dim() const { return side_info_dim_; }
 
  private:

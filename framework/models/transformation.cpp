@@ -43,15 +43,16 @@ torch::Tensor TransformationImpl::forward(const torch::Tensor& old_embedding,
                                           const torch::Tensor& side_info) {
   if (old_embedding.dim() != 2 || old_embedding.size(1) != spec_.old_dim)
     throw Error("transformation: expected old embeddings [B, " + std::to_string(spec_.old_dim) +
-                "], found " + std::to_string(old_embedding.dim() == 2 ? old_embedding.size(1) : -1) +
-                " columns");
+                "], found " +
+                std::to_string(old_embedding.dim() == 2 ? old_embedding.size(1) : -1) + " columns");
   const torch::Tensor& side = spec_.side_info ? side_info : old_embedding;
   if (!side.defined() || side.dim() != 2 || side.size(1) != spec_.side_dim ||
       side.size(0) != old_embedding.size(0))
     throw Error("transformation: expected side-information [" +
                 std::to_string(old_embedding.size(0)) + ", " + std::to_string(spec_.side_dim) +
                 "]");
-  const auto joined = torch::cat({old_branch_->forward(old_embedding), side_branch_->forward(side)}, 1);
+  const auto joined =
+      torch::cat({old_branch_->forward(old_embedding), side_branch_->forward(side)}, 1);
   return mixer_->forward(joined);
 }
 

@@ -15,21 +15,17 @@ void run_embedding_job(const EmbeddingJob& job, dist::Communicator& comm) {
   auto model = models::load_embedding_model(job.model_path);
   const std::string dataset_name = model.info.spec.value("dataset", std::string());
   if (!dataset_name.empty() && dataset_name != job.data.name)
-    throw ConfigError("model " + job.model_path + " was trained on " + dataset_name +
-                      ", not on " + job.data.name);
+    throw ConfigError("model " + job.model_path + " was trained on " + dataset_name + ", not on " +
+                      job.data.name);
   config::DataConfig data = job.data;
   data.classes.clear();
   data.limit = job.data.limit;
   const auto dataset = data::make_dataset(data, job.split);
 
-  store::Attributes attributes{{"model", model.info.name},
-                               {"model_hash", model.hash},
-                               {"model_kind", model.info.kind},
-                               {"config", model.info.config_yaml},
-                               {"git_revision", git_revision()},
-                               {"created", utc_timestamp()},
-                               {"dataset", job.data.name},
-                               {"split", job.split}};
+  store::Attributes attributes{{"model", model.info.name},       {"model_hash", model.hash},
+                               {"model_kind", model.info.kind},  {"config", model.info.config_yaml},
+                               {"git_revision", git_revision()}, {"created", utc_timestamp()},
+                               {"dataset", job.data.name},       {"split", job.split}};
   train::Encoders encoders;
   encoders.embedding = model.model;
   if (!job.side_info_path.empty()) {

@@ -16,7 +16,7 @@ struct EmbeddingJob {
   config::DataConfig data;     // dataset name/root; `classes` ignored: a gallery holds every class
   std::string split = "test";
   std::string output_path;
-  int64_t batch_size = 1024;   // per rank
+  int64_t batch_size = 1024;  // per rank
   torch::Device device = torch::kCPU;
   bool show_progress = true;
 };

@@ -22,8 +22,9 @@ std::string results_markdown(const std::vector<ResultRow>& rows, const std::stri
   for (const auto& row : rows)
     out += fmt::format("| {} | {:.2f} | {:.2f} | {:.2f} | {:.2f} | {} |\n", row.case_name, row.top1,
                        row.top5, row.mAP, row.negative_flips, row.description);
-  out += "\nPercentages; query/gallery; negative flips: queries right under old/old and wrong "
-         "under the case.\n";
+  out +=
+      "\nPercentages; query/gallery; negative flips: queries right under old/old and wrong "
+      "under the case.\n";
   return out;
 }
 

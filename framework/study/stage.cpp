@@ -39,8 +39,9 @@ bool StageRunner::run(const StageSpec& stage, const std::function<void(bool resu
     const auto record = read_record(stage.record_path);
     StageState state = StageState::kFresh;
     if (record.is_object() && record.value("key", std::string()) == key) {
-      const bool outputs_exist = std::all_of(stage.outputs.begin(), stage.outputs.end(),
-                                             [](const auto& p) { return std::filesystem::exists(p); });
+      const bool outputs_exist =
+          std::all_of(stage.outputs.begin(), stage.outputs.end(),
+                      [](const auto& p) { return std::filesystem::exists(p); });
       if (record.value("state", std::string()) == "done" && outputs_exist)
         state = StageState::kDone;
       else
@@ -52,10 +53,9 @@ bool StageRunner::run(const StageSpec& stage, const std::function<void(bool resu
     }
     if (state != StageState::kDone) {
       std::filesystem::create_directories(std::filesystem::path(stage.record_path).parent_path());
-      write_text_atomically(stage.record_path,
-                            nlohmann::json{{"stage", stage.name}, {"key", key}, {"state", "started"}}
-                                    .dump(2) +
-                                "\n");
+      write_text_atomically(
+          stage.record_path,
+          nlohmann::json{{"stage", stage.name}, {"key", key}, {"state", "started"}}.dump(2) + "\n");
     }
     decision[0] = static_cast<int64_t>(state);
   }

@@ -33,8 +33,9 @@ StoreEvaluation evaluate_stores(dist::Communicator& comm, const std::string& que
   if (!reference_query_path.empty()) {
     const auto reference_query = load_embedding_set(reference_query_path);
     if (!reference_query.ids.equal(query.ids))
-      throw DataError("reference query store " + reference_query_path + " holds other samples than " +
-                      query_path + ": negative flips compare the same queries");
+      throw DataError("reference query store " + reference_query_path +
+                      " holds other samples than " + query_path +
+                      ": negative flips compare the same queries");
     const auto reference = eval::evaluate_retrieval(
         comm, reference_query, load_embedding_set(reference_gallery_path), options);
     evaluation.negative_flips = eval::negative_flip_rate(reference, evaluation.result);

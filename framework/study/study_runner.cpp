@@ -28,9 +28,7 @@ struct StudyLayout {
   explicit StudyLayout(std::string root) : root(std::move(root)) {}
   std::string root;
   std::string stage_dir(const std::string& stage) const { return root + "/" + stage; }
-  std::string model(const std::string& stage) const {
-    return train::model_path(stage_dir(stage));
-  }
+  std::string model(const std::string& stage) const { return train::model_path(stage_dir(stage)); }
   std::string store(const std::string& name) const { return root + "/stores/" + name + ".h5"; }
   std::string store_record(const std::string& name) const {
     return root + "/stores/" + name + ".stage.json";
@@ -72,11 +70,13 @@ void model_stage(Context& context, const std::string& stage,
                  const std::function<void(const config::ExperimentConfig&,
                                           const train::TrainerOptions&)>& train) {
   const std::string directory = context.layout.stage_dir(stage);
-  const auto experiment = config::experiment_for_stage(
-      context.study, stage, section.classes, section.model, section.loss, section.optimizer,
-      section.schedule, directory);
+  const auto experiment =
+      config::experiment_for_stage(context.study, stage, section.classes, section.model,
+                                   section.loss, section.optimizer, section.schedule, directory);
   const std::string yaml = config::to_yaml(experiment);
-  context.runner.run({stage + " model", context.layout.record(stage), yaml + extra_key,
+  context.runner.run({stage + " model",
+                      context.layout.record(stage),
+                      yaml + extra_key,
                       {context.layout.model(stage)},
                       {train::checkpoint_path(directory)}},
                      [&](bool resume) {
@@ -85,14 +85,16 @@ void model_stage(Context& context, const std::string& stage,
                      });
 }
 
-std::string hash_of(const std::string& model_path) { return models::model_file_hash(model_path); }
+std::string hash_of(const std::string& model_path) {
+  return models::model_file_hash(model_path);
+}
 
 // A store of the evaluation split by one model (with ψ for the old model's gallery).
 void store_stage(Context& context, const std::string& name, const std::string& model_stage,
                  const std::string& side_info_model) {
   const std::string path = context.layout.store(name);
-  const std::string key = "store " + name + " " + hash_of(context.layout.model(model_stage)) +
-                          " " + (side_info_model.empty() ? "" : hash_of(side_info_model)) + " " +
+  const std::string key = "store " + name + " " + hash_of(context.layout.model(model_stage)) + " " +
+                          (side_info_model.empty() ? "" : hash_of(side_info_model)) + " " +
                           context.study.eval.split + " " + config::to_yaml(context.study.data);
   context.runner.run({"store " + name, context.layout.store_record(name), key, {path}, {}},
                      [&](bool) {
@@ -135,17 +137,21 @@ StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
     const std::string directory = layout.stage_dir("side_info");
     const auto& section = study.side_info;
     config::LossConfig unused_loss;
-    const auto experiment = config::experiment_for_stage(
-        study, "side_info", study.old_model.classes, section.model, unused_loss,
-        section.optimizer, section.schedule, directory);
-    const std::string yaml = config::to_yaml(experiment) + "---\n" + config::to_yaml(section.simclr);
-    context.runner.run({"side-info model (SimCLR)", layout.record("side_info"), yaml,
-                        {layout.model("side_info")}, {train::checkpoint_path(directory)}},
+    const auto experiment =
+        config::experiment_for_stage(study, "side_info", study.old_model.classes, section.model,
+                                     unused_loss, section.optimizer, section.schedule, directory);
+    const std::string yaml =
+        config::to_yaml(experiment) + "---\n" + config::to_yaml(section.simclr);
+    context.runner.run({"side-info model (SimCLR)",
+                        layout.record("side_info"),
+                        yaml,
+                        {layout.model("side_info")},
+                        {train::checkpoint_path(directory)}},
                        [&](bool resume) {
                          write_stage_record(context, directory, yaml);
-                         train::train_side_info(experiment, section.simclr, comm,
-                                                trainer_options(context, directory, experiment,
-                                                                resume));
+                         train::train_side_info(
+                             experiment, section.simclr, comm,
+                             trainer_options(context, directory, experiment, resume));
                        });
   }
   model_stage(context, "new", study.new_model, "",
@@ -175,40 +181,42 @@ StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
     cache_key = "features " + inputs_key + " views " +
                 std::to_string(h_section.transformation.cached_views) + " seed " +
                 std::to_string(study.seed) + " " + config::to_yaml(data);
-    context.runner.run(
-        {"feature cache", layout.stage_dir("features") + "/stage.json", cache_key,
-         {layout.feature_cache()}, {}},
-        [&](bool) {
-          const auto dataset = data::make_dataset(data, data.train_split);
-          train::Encoders encoders;
-          auto old_model = models::load_embedding_model(layout.model("old"));
-          auto side_model = models::load_side_info_model(layout.model("side_info"));
-          auto new_model = models::load_embedding_model(layout.model("new"));
-          encoders.embedding = old_model.model;
-          encoders.side_info = side_model.model;
-          encoders.target = new_model.model;
-          train::ExtractionOptions extraction;
-          extraction.views = h_section.transformation.cached_views;
-          extraction.batch_size = study.new_model.schedule.eval_batch_size;
-          extraction.loader_threads = data.loader_threads;
-          extraction.seed = static_cast<uint64_t>(study.seed);
-          extraction.device = options.device;
-          extraction.show_progress = options.show_progress;
-          extraction.label = "feature cache";
-          train::write_embeddings(
-              comm, *dataset, data::train_transform(data.name, data.augment), encoders,
-              layout.feature_cache(),
-              {{"model", "feature cache"},
-               {"model_hash", old_model.hash},
-               {"side_info_model_hash", side_model.hash},
-               {"target_model_hash", new_model.hash},
-               {"config", loaded.resolved_yaml},
-               {"git_revision", git_revision()},
-               {"created", utc_timestamp()},
-               {"dataset", data.name},
-               {"split", data.train_split}},
-              extraction);
-        });
+    context.runner.run({"feature cache",
+                        layout.stage_dir("features") + "/stage.json",
+                        cache_key,
+                        {layout.feature_cache()},
+                        {}},
+                       [&](bool) {
+                         const auto dataset = data::make_dataset(data, data.train_split);
+                         train::Encoders encoders;
+                         auto old_model = models::load_embedding_model(layout.model("old"));
+                         auto side_model = models::load_side_info_model(layout.model("side_info"));
+                         auto new_model = models::load_embedding_model(layout.model("new"));
+                         encoders.embedding = old_model.model;
+                         encoders.side_info = side_model.model;
+                         encoders.target = new_model.model;
+                         train::ExtractionOptions extraction;
+                         extraction.views = h_section.transformation.cached_views;
+                         extraction.batch_size = study.new_model.schedule.eval_batch_size;
+                         extraction.loader_threads = data.loader_threads;
+                         extraction.seed = static_cast<uint64_t>(study.seed);
+                         extraction.device = options.device;
+                         extraction.show_progress = options.show_progress;
+                         extraction.label = "feature cache";
+                         train::write_embeddings(comm, *dataset,
+                                                 data::train_transform(data.name, data.augment),
+                                                 encoders, layout.feature_cache(),
+                                                 {{"model", "feature cache"},
+                                                  {"model_hash", old_model.hash},
+                                                  {"side_info_model_hash", side_model.hash},
+                                                  {"target_model_hash", new_model.hash},
+                                                  {"config", loaded.resolved_yaml},
+                                                  {"git_revision", git_revision()},
+                                                  {"created", utc_timestamp()},
+                                                  {"dataset", data.name},
+                                                  {"split", data.train_split}},
+                                                 extraction);
+                       });
   }
 
   // 9-12: h without and with side-information, and the galleries it backfills.
@@ -224,7 +232,9 @@ StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
         config::to_yaml(experiment) + "---\n" + config::to_yaml(h_section.transformation);
     context.runner.run(
         {side_info ? "transformation h with side-info" : "transformation h without side-info",
-         layout.record(stage), yaml + inputs_key + cache_key, {layout.model(stage)},
+         layout.record(stage),
+         yaml + inputs_key + cache_key,
+         {layout.model(stage)},
          {train::checkpoint_path(directory)}},
         [&](bool resume) {
           write_stage_record(context, directory, yaml);
@@ -238,19 +248,21 @@ StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
           train::train_transformation(experiment, h_section.transformation, side_info, paths, comm,
                                       trainer_options(context, directory, experiment, resume));
         });
-    context.runner.run({"backfill " + stage, layout.store_record(stage),
-                        "backfill " + hash_of(layout.model(stage)) + " " +
-                            hash_of(layout.model("old")),
-                        {layout.store(stage)}, {}},
-                       [&](bool) {
-                         BackfillJob job;
-                         job.transformation_path = layout.model(stage);
-                         job.input_path = layout.store("old");
-                         job.output_path = layout.store(stage);
-                         job.device = options.device;
-                         job.show_progress = options.show_progress;
-                         run_backfill(job, comm);
-                       });
+    context.runner.run(
+        {"backfill " + stage,
+         layout.store_record(stage),
+         "backfill " + hash_of(layout.model(stage)) + " " + hash_of(layout.model("old")),
+         {layout.store(stage)},
+         {}},
+        [&](bool) {
+          BackfillJob job;
+          job.transformation_path = layout.model(stage);
+          job.input_path = layout.store("old");
+          job.output_path = layout.store(stage);
+          job.device = options.device;
+          job.show_progress = options.show_progress;
+          run_backfill(job, comm);
+        });
   }
 
   // 13: every case of the protocol (query/gallery), negative flips against old/old.
@@ -279,9 +291,9 @@ StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
       eval::evaluate_retrieval(comm, load_embedding_set(layout.store("old")),
                                load_embedding_set(layout.store("old")), retrieval);
   for (const auto& c : cases) {
-    const auto result = eval::evaluate_retrieval(comm, load_embedding_set(layout.store(c.query)),
-                                                 load_embedding_set(layout.store(c.gallery)),
-                                                 retrieval);
+    const auto result =
+        eval::evaluate_retrieval(comm, load_embedding_set(layout.store(c.query)),
+                                 load_embedding_set(layout.store(c.gallery)), retrieval);
     ResultRow row;
     row.case_name = c.name;
     row.description = c.description;

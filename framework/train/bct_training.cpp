@@ -65,9 +65,8 @@ TrainSummary train_bct(const config::ExperimentConfig& config, const config::Bct
   const auto old_classes = old.info.spec.at("classes").get<std::vector<int64_t>>();
   const auto means =
       class_mean_embeddings(config, old.model, bct.prototype_samples, comm, options.device);
-  auto classifier =
-      losses::extend_old_classifier(old.model->classifier()->weight.to(torch::kCPU), old_classes,
-                                    means);
+  auto classifier = losses::extend_old_classifier(old.model->classifier()->weight.to(torch::kCPU),
+                                                  old_classes, means);
   spdlog::info("BCT: old classifier covers {} of {} classes, the others use class means (λ = {})",
                old_classes.size(), means.size(0), bct.influence_weight);
   return train_supervised(config, comm, options,

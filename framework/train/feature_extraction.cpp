@@ -8,9 +8,8 @@
 namespace fct::train {
 
 void write_embeddings(dist::Communicator& comm, const data::Dataset& dataset,
-                      const data::Transform& transform, Encoders encoders,
-                      const std::string& path, store::Attributes attributes,
-                      const ExtractionOptions& options) {
+                      const data::Transform& transform, Encoders encoders, const std::string& path,
+                      store::Attributes attributes, const ExtractionOptions& options) {
   if (!encoders.embedding) throw Error("write_embeddings: an embedding model is required");
   const int rank = comm.rank();
   const int world = comm.size();

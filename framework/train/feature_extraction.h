@@ -25,7 +25,7 @@ struct Encoders {
 };
 
 struct ExtractionOptions {
-  int64_t views = 1;  // view v is the transform's draw for epoch v; rows are view-major
+  int64_t views = 1;          // view v is the transform's draw for epoch v; rows are view-major
   int64_t batch_size = 1024;  // per rank
   int64_t loader_threads = 0;
   uint64_t seed = 0;
@@ -37,8 +37,7 @@ struct ExtractionOptions {
 // Writes `dataset` through `encoders` to `path` (collective over `comm`, whose ranks are the
 // ranks of MPI_COMM_WORLD). The store's rows are (view, sample) pairs: row v * N + i.
 void write_embeddings(dist::Communicator& comm, const data::Dataset& dataset,
-                      const data::Transform& transform, Encoders encoders,
-                      const std::string& path, store::Attributes attributes,
-                      const ExtractionOptions& options);
+                      const data::Transform& transform, Encoders encoders, const std::string& path,
+                      store::Attributes attributes, const ExtractionOptions& options);
 
 }  // namespace fct::train

@@ -18,8 +18,7 @@ TrainSummary train_side_info(const config::ExperimentConfig& config,
   const auto val_set = data::make_dataset(config.data, config.data.val_split);
   const int64_t image_size = train_set->read(0).pixels.size(0);
   spdlog::info("side-info: SimCLR on {} ({} unlabelled training images), s = {}, temperature {}",
-               config.data.name, train_set->size(), config.model.embedding_dim,
-               simclr.temperature);
+               config.data.name, train_set->size(), config.model.embedding_dim, simclr.temperature);
 
   torch::manual_seed(static_cast<uint64_t>(config.seed));
   models::SimclrModel model(config.model, train_set->channels(), simclr.projection_dim);

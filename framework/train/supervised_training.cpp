@@ -4,12 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "framework/config/config_writer.h"
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
 #include "framework/losses/classification_loss.h"
-#include "framework/config/config_writer.h"
 #include "framework/models/embedding_model.h"
 #include "framework/models/model_file.h"
 #include "framework/train/checkpoint.h"

@@ -7,8 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "framework/config/experiment_config.h"
-#include "framework/losses/classification_loss.h"
 #include "framework/dist/communicator.h"
+#include "framework/losses/classification_loss.h"
 #include "framework/train/trainer.h"
 
 namespace fct::train {

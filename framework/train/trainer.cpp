@@ -70,7 +70,8 @@ std::vector<int64_t> eval_shard(int64_t size, int rank, int world) {
 // Accuracies as percentages, other metrics (a mean squared error) as they are.
 std::string format_metric(const std::string& name, double value) {
   const std::string suffix = "accuracy";
-  if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+  if (name.size() >= suffix.size() &&
+      name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
     return fmt::format("{:.2f}%", 100 * value);
   return fmt::format("{:.5g}", value);
 }
@@ -136,7 +137,8 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
   const WarmupCosineSchedule lr_schedule(config_.optimizer.lr, warmup_steps, total_steps);
 
   // Image tasks count images; tasks on cached features count items.
-  const std::string item_unit = dynamic_cast<const data::RowBatchSource*>(&train_set) ? "item" : "img";
+  const std::string item_unit =
+      dynamic_cast<const data::RowBatchSource*>(&train_set) ? "item" : "img";
   if (rank == 0) std::filesystem::create_directories(options_.run_directory);
   comm_.barrier();
 
@@ -263,9 +265,9 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
     check_parameters_agree(comm_, module, "after epoch " + std::to_string(epoch + 1));
 
     const EvalCounts eval_counts = evaluate();
-    const auto totals = sum_over_ranks(
-        comm_, {loss_sum, static_cast<double>(correct), static_cast<double>(seen),
-                eval_counts.sum, static_cast<double>(eval_counts.count)});
+    const auto totals =
+        sum_over_ranks(comm_, {loss_sum, static_cast<double>(correct), static_cast<double>(seen),
+                               eval_counts.sum, static_cast<double>(eval_counts.count)});
     const double train_loss = totals[0] / std::max(totals[2], 1.0);
     const double train_accuracy = totals[1] / std::max(totals[2], 1.0);
     const double val_metric = totals[3] / std::max(totals[4], 1.0);
@@ -300,8 +302,7 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
   if (!trained) {
     // Nothing left to train (a finished run resumed): report the model as it is.
     const EvalCounts counts = evaluate();
-    const auto totals = sum_over_ranks(
-        comm_, {counts.sum, static_cast<double>(counts.count)});
+    const auto totals = sum_over_ranks(comm_, {counts.sum, static_cast<double>(counts.count)});
     summary.val_metric = totals[0] / std::max(totals[1], 1.0);
   }
   summary.epochs_done = progress.epochs_done;

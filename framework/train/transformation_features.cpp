@@ -38,8 +38,8 @@ CachedFeatures::CachedFeatures(torch::Tensor old_embedding, torch::Tensor side_i
     : seed_(seed), device_(device) {
   if (old_embedding.dim() != 3 || target.dim() != 3 ||
       old_embedding.sizes().slice(0, 2) != target.sizes().slice(0, 2) ||
-      (side_info.defined() &&
-       (side_info.dim() != 3 || side_info.sizes().slice(0, 2) != old_embedding.sizes().slice(0, 2))))
+      (side_info.defined() && (side_info.dim() != 3 ||
+                               side_info.sizes().slice(0, 2) != old_embedding.sizes().slice(0, 2))))
     throw Error("cached features: expected [views, rows, dim] tensors with equal views and rows");
   old_ = old_embedding.to(device_, torch::kFloat32).contiguous();
   target_ = target.to(device_, torch::kFloat32).contiguous();

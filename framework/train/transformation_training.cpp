@@ -33,13 +33,14 @@ TrainSummary train_transformation(const config::ExperimentConfig& config,
   models::Transformation h(spec);
   int64_t parameters = 0;
   for (const auto& p : h->parameters()) parameters += p.numel();
-  spdlog::info("transformation h ({} side-info): {} -> {}, inner width {}, {:.2f} M parameters, "
-               "fed {}",
-               use_side_info ? "with" : "without", spec.old_dim, spec.new_dim, spec.inner_width,
-               parameters / 1e6, transformation.feed);
+  spdlog::info(
+      "transformation h ({} side-info): {} -> {}, inner width {}, {:.2f} M parameters, "
+      "fed {}",
+      use_side_info ? "with" : "without", spec.old_dim, spec.new_dim, spec.inner_width,
+      parameters / 1e6, transformation.feed);
 
-  const auto freeze_epoch = static_cast<int64_t>(
-      std::llround(transformation.freeze_batchnorm_from * static_cast<double>(config.schedule.epochs)));
+  const auto freeze_epoch = static_cast<int64_t>(std::llround(
+      transformation.freeze_batchnorm_from * static_cast<double>(config.schedule.epochs)));
   const uint64_t seed = static_cast<uint64_t>(config.seed);
   Trainer trainer(config, comm, options);
   TrainSummary summary;
@@ -60,17 +61,17 @@ TrainSummary train_transformation(const config::ExperimentConfig& config,
         h, std::make_unique<ModelFeatures>(old_model.model, side, new_model.model, options.device),
         std::make_unique<ModelFeatures>(old_model.model, side, new_model.model, options.device),
         freeze_epoch, options.device);
-    summary = trainer.run(task, *train_set, data::train_transform(config.data.name, config.data.augment),
-                          *val_set, data::eval_transform(config.data.name));
+    summary =
+        trainer.run(task, *train_set, data::train_transform(config.data.name, config.data.augment),
+                    *val_set, data::eval_transform(config.data.name));
   }
 
   if (comm.rank() == 0 && summary.finished) {
     save_model_file(
         model_path(options.run_directory), *h,
         {models::kTransformationKind, config.name,
-         models::make_transformation_spec(spec, old_model.hash,
-                                          use_side_info ? side_model.hash : std::string(),
-                                          new_model.hash),
+         models::make_transformation_spec(
+             spec, old_model.hash, use_side_info ? side_model.hash : std::string(), new_model.hash),
          config::to_yaml(config) + "---\n" + config::to_yaml(transformation)});
     write_training_summary(options.run_directory, summary, comm.size(),
                            {{"val_mse", summary.val_metric}, {"parameters", parameters}});

@@ -14,21 +14,26 @@ namespace {
 
 std::string tiny_study_yaml(const std::string& output_dir) {
   const std::string model = "{arch: resnet18_small, width: 4, embedding_dim: 16, head: conv}";
-  const std::string schedule = "{epochs: 1, warmup_epochs: 0.2, batch_size: 32, eval_batch_size: 128}";
+  const std::string schedule =
+      "{epochs: 1, warmup_epochs: 0.2, batch_size: 32, eval_batch_size: 128}";
   const std::string sgd = "{name: sgd, lr: 0.05, momentum: 0.9}";
   return "name: tiny_study\nseed: 1\noutput_dir: " + output_dir +
          "\n"
          "data: {name: fashion_mnist, limit: 600}\n"
-         "old: {classes: [0, 1, 2], model: " + model + ", optimizer: " + sgd + ", schedule: " + schedule +
+         "old: {classes: [0, 1, 2], model: " +
+         model + ", optimizer: " + sgd + ", schedule: " + schedule +
          "}\n"
          "side_info:\n"
          "  model: {arch: resnet18_small, width: 4, embedding_dim: 8, head: conv}\n"
          "  simclr: {projection_dim: 8, temperature: 0.2}\n"
-         "  optimizer: " + sgd + "\n  schedule: " + schedule +
+         "  optimizer: " +
+         sgd + "\n  schedule: " + schedule +
          "\n"
-         "new: {model: " + model + ", optimizer: " + sgd + ", schedule: " + schedule +
+         "new: {model: " +
+         model + ", optimizer: " + sgd + ", schedule: " + schedule +
          "}\n"
-         "bct: {model: " + model + ", optimizer: " + sgd + ", schedule: " + schedule +
+         "bct: {model: " +
+         model + ", optimizer: " + sgd + ", schedule: " + schedule +
          "}\n"
          "bct_loss: {influence_weight: 1.0, prototype_samples: 20}\n"
          "transformation:\n"
@@ -115,12 +120,12 @@ TEST(StudyCommand, TinyStudyEndToEnd) {
   }
 
   // 4. `fct eval` on the stores reproduces the study's row for new/fct+si.
-  const auto eval = run_fct(2,
-                            {"eval", "--query", run + "/stores/new.h5", "--gallery",
-                             run + "/stores/fct_si.h5", "--reference-query", run + "/stores/old.h5",
-                             "--reference-gallery", run + "/stores/old.h5", "--json",
-                             dir.file("eval.json")},
-                            120);
+  const auto eval =
+      run_fct(2,
+              {"eval", "--query", run + "/stores/new.h5", "--gallery", run + "/stores/fct_si.h5",
+               "--reference-query", run + "/stores/old.h5", "--reference-gallery",
+               run + "/stores/old.h5", "--json", dir.file("eval.json")},
+              120);
   ASSERT_EQ(eval.exit_code, 0) << eval.output;
   const auto figures = read_json(dir.file("eval.json"));
   for (const char* key : {"top1", "top5", "mAP", "negative_flips"})
@@ -135,35 +140,35 @@ TEST(StudyCommand, TinyStudyEndToEnd) {
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.output.find("was trained for old model"), std::string::npos) << refused.output;
   EXPECT_FALSE(std::filesystem::exists(dir.file("upgraded.h5")));
-  const auto upgraded = run_fct(1,
-                                {"transform", "--model", run + "/fct_si/model.pt", "--in",
-                                 run + "/stores/old.h5", "--out", dir.file("upgraded.h5"),
-                                 "--chunk-rows", "100", "--no-progress"},
-                                120);
+  const auto upgraded =
+      run_fct(1,
+              {"transform", "--model", run + "/fct_si/model.pt", "--in", run + "/stores/old.h5",
+               "--out", dir.file("upgraded.h5"), "--chunk-rows", "100", "--no-progress"},
+              120);
   ASSERT_EQ(upgraded.exit_code, 0) << upgraded.output;
   const auto same = run_fct(1,
                             {"eval", "--query", run + "/stores/new.h5", "--gallery",
                              dir.file("upgraded.h5"), "--json", dir.file("same.json")},
                             120);
   ASSERT_EQ(same.exit_code, 0) << same.output;
-  EXPECT_NEAR(read_json(dir.file("same.json"))["mAP"].get<double>(), results[6]["mAP"].get<double>(),
-              1e-6);
+  EXPECT_NEAR(read_json(dir.file("same.json"))["mAP"].get<double>(),
+              results[6]["mAP"].get<double>(),
+              1e-4);  // 1 rank here, 2 in the study: BLAS may round differently
 
   // 6. `fct embed` of a split with the old model and ψ.
-  const auto embedded = run_fct(2,
-                                {"embed", "--model", run + "/old/model.pt", "--side-info",
-                                 run + "/side_info/model.pt", "--limit", "50", "--out",
-                                 dir.file("embedded.h5"), "--no-progress"},
-                                120);
+  const auto embedded = run_fct(
+      2,
+      {"embed", "--model", run + "/old/model.pt", "--side-info", run + "/side_info/model.pt",
+       "--limit", "50", "--out", dir.file("embedded.h5"), "--no-progress"},
+      120);
   ASSERT_EQ(embedded.exit_code, 0) << embedded.output;
   EXPECT_TRUE(std::filesystem::exists(dir.file("embedded.h5")));
 
   // 7. The on-the-fly feed: only h and its galleries are redone, the rest is skipped.
-  const auto fly = run_fct(
-      2,
-      {"run", dir.file("study.yaml"), "transformation.transformation.feed=on_the_fly",
-       "--no-progress"},
-      600);
+  const auto fly = run_fct(2,
+                           {"run", dir.file("study.yaml"),
+                            "transformation.transformation.feed=on_the_fly", "--no-progress"},
+                           600);
   ASSERT_EQ(fly.exit_code, 0) << fly.output;
   EXPECT_EQ(count(fly.output, "skipped"), 7u) << fly.output;
   EXPECT_NE(fly.output.find("fed on_the_fly"), std::string::npos) << fly.output;

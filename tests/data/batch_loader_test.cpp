@@ -141,8 +141,8 @@ TEST(BatchLoader, SeveralViewsPerSampleViewZeroIsTheSingleView) {
   EXPECT_EQ(b[0].images.sizes(), (std::vector<int64_t>{6, 1, 28, 28}));
   EXPECT_EQ(b[0].labels.size(0), 3);
   EXPECT_EQ(b[0].epoch, 2);
-  EXPECT_TRUE(b[0].images.slice(0, 0, 3).equal(a[0].images));     // view 0
-  EXPECT_FALSE(b[0].images.slice(0, 3, 6).equal(a[0].images));    // view 1: other draws
+  EXPECT_TRUE(b[0].images.slice(0, 0, 3).equal(a[0].images));   // view 0
+  EXPECT_FALSE(b[0].images.slice(0, 3, 6).equal(a[0].images));  // view 1: other draws
   // The same with worker threads.
   two.threads = 2;
   BatchLoader threaded(dataset, indices, train_transform("fashion_mnist", true), two);

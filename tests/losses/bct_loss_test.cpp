@@ -1,10 +1,11 @@
 // The BCT influence loss and the extended old classifier, against hand-computed values.
+#include "framework/losses/bct_loss.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "framework/core/error.h"
-#include "framework/losses/bct_loss.h"
 
 namespace fct::losses {
 namespace {

@@ -1,10 +1,11 @@
 // NT-Xent against values computed by hand from its definition.
+#include "framework/losses/contrastive_loss.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "framework/core/error.h"
-#include "framework/losses/contrastive_loss.h"
 
 namespace fct::losses {
 namespace {

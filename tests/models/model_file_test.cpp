@@ -1,8 +1,9 @@
 // Model files: weights and the information that rebuilds them, the file hash, clear errors.
+#include "framework/models/model_file.h"
+
 #include <gtest/gtest.h>
 
 #include "framework/core/error.h"
-#include "framework/models/model_file.h"
 #include "tests/test_support.h"
 
 namespace fct::models {
@@ -21,9 +22,9 @@ TEST(ModelFile, EmbeddingModelRoundTripAndHash) {
   auto model = make_embedding_model(tiny_model(), 1, 3);
   model->eval();
   save_model_file(dir.file("m.pt"), *model,
-                  {kEmbeddingKind, "old", make_embedding_spec(tiny_model(), "fashion_mnist", 1, {0, 4, 7}),
-                   "seed: 1\n"});
-  const auto loaded = load_embedding_model(dir.file("m.pt"));
+                  {kEmbeddingKind, "old",
+                   make_embedding_spec(tiny_model(), "fashion_mnist", 1, {0, 4, 7}), "seed: 1\n"});
+  auto loaded = load_embedding_model(dir.file("m.pt"));
   EXPECT_EQ(loaded.info.name, "old");
   EXPECT_EQ(loaded.info.config_yaml, "seed: 1\n");
   EXPECT_EQ(loaded.info.spec["classes"], nlohmann::json::array({0, 4, 7}));
@@ -37,8 +38,8 @@ TEST(ModelFile, EmbeddingModelRoundTripAndHash) {
   torch::manual_seed(2);
   auto other = make_embedding_model(tiny_model(), 1, 3);
   save_model_file(dir.file("o.pt"), *other,
-                  {kEmbeddingKind, "old", make_embedding_spec(tiny_model(), "fashion_mnist", 1, {0, 4, 7}),
-                   "seed: 1\n"});
+                  {kEmbeddingKind, "old",
+                   make_embedding_spec(tiny_model(), "fashion_mnist", 1, {0, 4, 7}), "seed: 1\n"});
   EXPECT_NE(model_file_hash(dir.file("o.pt")), loaded.hash);
 }
 
@@ -58,9 +59,9 @@ TEST(ModelFile, TransformationRecordsItsInputs) {
 TEST(ModelFile, WrongKindMissingFileAndForeignFileAreNamed) {
   testing::ScratchDir dir("fct-model-file-bad");
   Transformation h(TransformationSpec{8, 6, 8, 16, true});
-  save_model_file(dir.file("h.pt"), *h,
-                  {kTransformationKind, "h",
-                   make_transformation_spec(h->spec(), "a", "b", "c"), ""});
+  save_model_file(
+      dir.file("h.pt"), *h,
+      {kTransformationKind, "h", make_transformation_spec(h->spec(), "a", "b", "c"), ""});
   try {
     load_embedding_model(dir.file("h.pt"));
     FAIL() << "a transformation loaded as an embedding model";

@@ -1,9 +1,10 @@
 // The transformation h: shapes, parameter count of the protocol's architecture, the two
 // side-information variants, and BatchNorm freezing.
+#include "framework/models/transformation.h"
+
 #include <gtest/gtest.h>
 
 #include "framework/core/error.h"
-#include "framework/models/transformation.h"
 
 namespace fct::models {
 namespace {
@@ -15,7 +16,9 @@ int64_t parameter_count(torch::nn::Module& module) {
 }
 
 // Linear (weights + bias) + BatchNorm (scale + shift).
-int64_t block(int64_t in, int64_t out) { return in * out + out + 2 * out; }
+int64_t block(int64_t in, int64_t out) {
+  return in * out + out + 2 * out;
+}
 
 TEST(Transformation, ShapesAndParameterCountOfTheProtocolArchitecture) {
   TransformationSpec spec{/*old_dim=*/16, /*side_dim=*/8, /*new_dim=*/12, /*inner_width=*/64, true};

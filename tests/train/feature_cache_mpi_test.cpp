@@ -70,7 +70,9 @@ TEST(FeatureCache, ViewsMatchTheOnTheFlyFeaturesOfEachEpoch) {
     const auto batch = loader.next();
     ASSERT_TRUE(batch);
     const auto expected = on_the_fly.get(*batch);
-    const auto slice = [&](const torch::Tensor& t) { return t.slice(0, view * 37, view * 37 + 37); };
+    const auto slice = [&](const torch::Tensor& t) {
+      return t.slice(0, view * 37, view * 37 + 37);
+    };
     EXPECT_TRUE(torch::allclose(slice(rows.embeddings), expected.old_embedding, 1e-4, 1e-5));
     EXPECT_TRUE(torch::allclose(slice(rows.side_info), expected.side_info, 1e-4, 1e-5));
     EXPECT_TRUE(torch::allclose(slice(rows.extra.at("target")), expected.target, 1e-4, 1e-5));
