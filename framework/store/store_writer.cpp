@@ -83,6 +83,20 @@ std::vector<bool> same_on_all_ranks(MPI_Comm comm, const std::vector<uint64_t>& 
 
 // Throws on every rank (the outcome is the same everywhere) when the ranks pass different
 // arguments to the collective constructor.
+// Each rank stamps `created` itself and two ranks may fall on either side of a second: the store
+// records rank 0's time rather than failing the argument check below.
+void use_rank0_creation_time(MPI_Comm comm, Attributes& attributes) {
+  const auto it = attributes.find("created");
+  int has = it != attributes.end() ? 1 : 0;
+  int all_have = 0;
+  MPI_Allreduce(&has, &all_have, 1, MPI_INT, MPI_MIN, comm);
+  if (!all_have) return;  // absent somewhere: the argument check names the difference
+  char buffer[64] = {};
+  std::snprintf(buffer, sizeof buffer, "%s", it->second.c_str());
+  MPI_Bcast(buffer, sizeof buffer, MPI_CHAR, 0, comm);
+  it->second = buffer;
+}
+
 void require_same_arguments(MPI_Comm comm, const std::string& path, const StoreLayout& layout,
                             const Attributes& attributes) {
   const std::string where = "store " + path + ": ";
@@ -307,6 +321,7 @@ StoreWriter::StoreWriter(MPI_Comm comm, std::string path, StoreLayout layout, At
   MPI_Comm_dup(comm, &s.comm);  // the store's collectives never mix with the caller's
   MPI_Comm_rank(s.comm, &s.rank);
   MPI_Comm_size(s.comm, &s.world);
+  use_rank0_creation_time(s.comm, attributes);
   require_same_arguments(s.comm, s.path, s.layout, attributes);
   if (s.path.empty()) throw Error("StoreWriter: empty path");
   validate(s.path, s.layout, attributes);

@@ -6,6 +6,7 @@
 
 #include "framework/core/error.h"
 #include "framework/core/provenance.h"
+#include "framework/dist/fail_together.h"
 #include "framework/models/model_file.h"
 #include "framework/store/store_reader.h"
 #include "framework/store/store_writer.h"
@@ -85,14 +86,20 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
     const int64_t first = std::min(end, begin + round * job.chunk_rows);
     const int64_t last = std::min(end, first + job.chunk_rows);
     store::StoreRows out;
-    if (last > first) {
-      store::StoreRows in = input.read(first, last);
-      const auto side = in.side_info.defined() ? in.side_info.to(job.device) : torch::Tensor();
-      out.embeddings = h.model->forward(in.embeddings.to(job.device), side).to(torch::kCPU);
-      out.labels = in.labels;
-      out.ids = in.ids;
-      out.side_info = in.side_info;
+    std::exception_ptr failure;
+    try {
+      if (last > first) {
+        store::StoreRows in = input.read(first, last);
+        const auto side = in.side_info.defined() ? in.side_info.to(job.device) : torch::Tensor();
+        out.embeddings = h.model->forward(in.embeddings.to(job.device), side).to(torch::kCPU);
+        out.labels = in.labels;
+        out.ids = in.ids;
+        out.side_info = in.side_info;
+      }
+    } catch (...) {
+      failure = std::current_exception();
     }
+    dist::fail_together(comm, failure, "transforming rows of " + job.input_path);
     writer.write_rows(first, out);
     bar.update(std::min(input.rows(), (round + 1) * job.chunk_rows * comm.size()));
   }

@@ -251,7 +251,8 @@ StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
     context.runner.run(
         {"backfill " + stage,
          layout.store_record(stage),
-         "backfill " + hash_of(layout.model(stage)) + " " + hash_of(layout.model("old")),
+         // The gallery's bytes too: a rebuilt old store is backfilled again.
+         "backfill " + hash_of(layout.model(stage)) + " " + hash_of(layout.store("old")),
          {layout.store(stage)},
          {}},
         [&](bool) {

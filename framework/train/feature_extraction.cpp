@@ -2,6 +2,7 @@
 
 #include "framework/core/error.h"
 #include "framework/data/batch_loader.h"
+#include "framework/dist/fail_together.h"
 #include "framework/dist/mpi_c.h"
 #include "framework/train/progress_bar.h"
 
@@ -54,14 +55,22 @@ void write_embeddings(dist::Communicator& comm, const data::Dataset& dataset,
     int64_t row = view * n + begin;
     for (int64_t round = 0; round < rounds_per_view; ++round) {
       store::StoreRows rows;
-      if (auto batch = loader.next()) {
-        const auto images = batch->images.to(options.device, /*non_blocking=*/true);
-        rows.embeddings = encoders.embedding->embed(images).to(torch::kCPU);
-        if (encoders.side_info) rows.side_info = encoders.side_info->embed(images).to(torch::kCPU);
-        if (encoders.target) rows.extra["target"] = encoders.target->embed(images).to(torch::kCPU);
-        rows.labels = batch->labels;
-        rows.ids = batch->ids;
+      std::exception_ptr failure;
+      try {
+        if (auto batch = loader.next()) {
+          const auto images = batch->images.to(options.device, /*non_blocking=*/true);
+          rows.embeddings = encoders.embedding->embed(images).to(torch::kCPU);
+          if (encoders.side_info)
+            rows.side_info = encoders.side_info->embed(images).to(torch::kCPU);
+          if (encoders.target)
+            rows.extra["target"] = encoders.target->embed(images).to(torch::kCPU);
+          rows.labels = batch->labels;
+          rows.ids = batch->ids;
+        }
+      } catch (...) {
+        failure = std::current_exception();
       }
+      dist::fail_together(comm, failure, "embedding rows for " + path);
       writer.write_rows(row, rows);
       row += rows.size();
       // Every rank writes at the same pace; rank 0's progress stands for all.

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "framework/config/config_writer.h"
@@ -69,7 +70,9 @@ TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Comm
                   *val_set, data::eval_transform(config.data.name));
 
   if (comm.rank() == 0 && summary.finished) {
+    // Classifier output j is the j-th smallest class of the subset (ClassSubset sorts).
     std::vector<int64_t> classes = config.data.classes;
+    std::sort(classes.begin(), classes.end());
     if (classes.empty())
       for (int64_t c = 0; c < train_set->num_classes(); ++c) classes.push_back(c);
     save_model_file(model_path(options.run_directory), *model,
