@@ -36,6 +36,8 @@ if [ "${1:-}" = "--no-build" ]; then exit 0; fi
 # ccache must ignore the precompiled header's timestamps, or it never hits.
 export CCACHE_SLOPPINESS="${CCACHE_SLOPPINESS:-pch_defines,time_macros,include_file_mtime,include_file_ctime}"
 export CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-5G}"
+# Paths relative to the checkout, so a second clone (CI's fresh one) reuses the first one's cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 
 jobs="$(nproc)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${FCT_CMAKE_ARGS:-}

@@ -36,6 +36,12 @@ Check<double> in_range(double minimum, double maximum) {
   };
 }
 
+Check<double> positive_fraction() {
+  return [](const double& value) {
+    return (value > 0 && value <= 1) ? std::string() : "a value in (0, 1]";
+  };
+}
+
 Check<std::string> not_empty() {
   return [](const std::string& value) { return value.empty() ? "a non-empty string" : ""; };
 }

@@ -14,6 +14,8 @@ using Check = std::function<std::string(const T&)>;
 Check<double> positive();
 Check<double> at_least(double minimum);
 Check<double> in_range(double minimum, double maximum);
+// A share of something that must not be empty: (0, 1].
+Check<double> positive_fraction();
 
 template <class T>
 Check<T> at_least(T minimum) {

@@ -74,8 +74,8 @@ struct TransformationConfig {
     v("cached_views", cached_views, "augmented views per training image in the feature cache",
       in_range<int64_t>(1, 1024));
     v("freeze_batchnorm_from", freeze_batchnorm_from,
-      "fraction of the epochs after which BatchNorm statistics of h are frozen",
-      in_range(0.0, 1.0));
+      "fraction of the epochs after which BatchNorm statistics of h are frozen (1 = never)",
+      positive_fraction());
   }
 };
 

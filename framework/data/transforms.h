@@ -85,8 +85,8 @@ Transform eval_transform(const std::string& dataset_name);
 // horizontal flip with probability 0.5 (the light augmentation for small grey images); without,
 // the evaluation transform.
 Transform train_transform(const std::string& dataset_name, bool augment);
-// A SimCLR view for small images: random resized crop (scale 0.2..1) to `output_size`, flip,
-// brightness and contrast jitter 0.4.
-Transform simclr_transform(const std::string& dataset_name, int64_t output_size);
+// A SimCLR view for small images: random resized crop (scale 0.2..1) to `output_size` (0 = each
+// image's own size), flip, brightness and contrast jitter 0.4.
+Transform simclr_transform(const std::string& dataset_name, int64_t output_size = 0);
 
 }  // namespace fct::data

@@ -1,5 +1,7 @@
 #include "framework/losses/bct_loss.h"
 
+#include <algorithm>
+
 #include "framework/core/error.h"
 #include "framework/losses/classification_loss.h"
 
@@ -46,6 +48,23 @@ torch::Tensor extend_old_classifier(const torch::Tensor& old_weight,
     extended[c].copy_(old_weight[static_cast<int64_t>(j)].detach());
   }
   return extended;
+}
+
+std::vector<int64_t> old_classes_as_new_labels(const std::vector<int64_t>& old_classes,
+                                               std::vector<int64_t> new_classes) {
+  if (new_classes.empty()) return old_classes;
+  std::sort(new_classes.begin(), new_classes.end());
+  std::vector<int64_t> labels;
+  labels.reserve(old_classes.size());
+  for (const int64_t c : old_classes) {
+    const auto found = std::lower_bound(new_classes.begin(), new_classes.end(), c);
+    if (found == new_classes.end() || *found != c)
+      throw Error("BCT: the old model's class " + std::to_string(c) +
+                  " is not among the BCT model's classes; BCT needs every old class in the new "
+                  "label space");
+    labels.push_back(static_cast<int64_t>(found - new_classes.begin()));
+  }
+  return labels;
 }
 
 }  // namespace fct::losses

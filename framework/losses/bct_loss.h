@@ -39,4 +39,11 @@ torch::Tensor extend_old_classifier(const torch::Tensor& old_weight,
                                     const std::vector<int64_t>& old_classes,
                                     const torch::Tensor& class_means);
 
+// The old model's classes (dataset classes, in its classifier's order) as labels of the new
+// model, whose label i is dataset class new_classes[i] of the sorted `new_classes` (empty: every
+// class, label = class). Throws fct::Error for an old class the new model does not see: BCT needs
+// the old classes inside the new label space.
+std::vector<int64_t> old_classes_as_new_labels(const std::vector<int64_t>& old_classes,
+                                               std::vector<int64_t> new_classes);
+
 }  // namespace fct::losses

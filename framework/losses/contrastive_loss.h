@@ -12,6 +12,11 @@ namespace fct::losses {
 // Returns the mean over the 2B anchors of -log softmax(positive).
 torch::Tensor nt_xent_loss(const torch::Tensor& projections, double temperature);
 
+// The same mean over some anchors only (`anchors`: int64 row indices), each still contrasted with
+// every other row: one rank's share of a batch gathered from all ranks.
+torch::Tensor nt_xent_loss_of_anchors(const torch::Tensor& projections,
+                                      const torch::Tensor& anchors, double temperature);
+
 // Fraction of anchors whose most similar other row is their positive (a cheap progress measure).
 double nt_xent_pair_accuracy(const torch::Tensor& projections);
 

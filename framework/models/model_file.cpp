@@ -20,9 +20,25 @@ nlohmann::json model_config_json(const config::ModelConfig& model) {
 
 template <class T>
 T spec_value(const ModelFileInfo& info, const std::string& key) {
-  if (!info.spec.contains(key))
-    throw Error("model file of '" + info.name + "' lacks the spec key '" + key + "'");
-  return info.spec.at(key).get<T>();
+  if (!info.spec.contains(key)) throw Error("spec lacks the key '" + key + "'");
+  try {
+    return info.spec.at(key).get<T>();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("spec key '" + key + "' has the wrong type: " + e.what());
+  }
+}
+
+// Runs `read` over a model file's header or spec, naming the file in whatever it throws: a
+// hand-edited or truncated header must not surface as a bare JSON exception.
+template <class Read>
+auto naming_file(const std::string& path, Read&& read) {
+  try {
+    return read();
+  } catch (const nlohmann::json::exception& e) {
+    throw Error("model file " + path + ": malformed header: " + e.what());
+  } catch (const fct::Error& e) {
+    throw Error("model file " + path + ": " + e.what());
+  }
 }
 
 template <class Model>
@@ -76,8 +92,10 @@ ModelFileInfo read_model_info(const std::string& path, const std::string& expect
   if (header.value("format_version", int64_t{0}) != kFormatVersion)
     throw Error("model file " + path + ": unsupported format version " +
                 header.value("format_version", nlohmann::json()).dump());
-  ModelFileInfo info{header.at("kind").get<std::string>(), header.at("name").get<std::string>(),
-                     header.at("spec"), header.at("config").get<std::string>()};
+  ModelFileInfo info = naming_file(path, [&] {
+    return ModelFileInfo{header.at("kind").get<std::string>(), header.at("name").get<std::string>(),
+                         header.at("spec"), header.at("config").get<std::string>()};
+  });
   if (!expected_kind.empty() && info.kind != expected_kind)
     throw Error("model file " + path + " holds a " + info.kind + " model, a " + expected_kind +
                 " model is needed here");
@@ -127,7 +145,7 @@ nlohmann::json make_transformation_spec(const TransformationSpec& spec,
 }
 
 config::ModelConfig model_config_of(const ModelFileInfo& info) {
-  const auto& m = info.spec.at("model");
+  const auto m = spec_value<nlohmann::json>(info, "model");
   config::ModelConfig model;
   model.arch = m.at("arch").get<std::string>();
   model.embedding_dim = m.at("embedding_dim").get<int64_t>();
@@ -148,22 +166,26 @@ TransformationSpec transformation_spec_of(const ModelFileInfo& info) {
 
 LoadedModel<EmbeddingModel> load_embedding_model(const std::string& path) {
   auto info = read_model_info(path, kEmbeddingKind);
-  const auto classes = spec_value<std::vector<int64_t>>(info, "classes");
-  auto model = make_embedding_model(model_config_of(info), spec_value<int64_t>(info, "in_channels"),
-                                    static_cast<int64_t>(classes.size()));
+  auto model = naming_file(path, [&] {
+    const auto classes = spec_value<std::vector<int64_t>>(info, "classes");
+    return make_embedding_model(model_config_of(info), spec_value<int64_t>(info, "in_channels"),
+                                static_cast<int64_t>(classes.size()));
+  });
   return load_weights(path, model, std::move(info));
 }
 
 LoadedModel<SimclrModel> load_side_info_model(const std::string& path) {
   auto info = read_model_info(path, kSideInfoKind);
-  SimclrModel model(model_config_of(info), spec_value<int64_t>(info, "in_channels"),
-                    spec_value<int64_t>(info, "projection_dim"));
+  auto model = naming_file(path, [&] {
+    return SimclrModel(model_config_of(info), spec_value<int64_t>(info, "in_channels"),
+                       spec_value<int64_t>(info, "projection_dim"));
+  });
   return load_weights(path, model, std::move(info));
 }
 
 LoadedModel<Transformation> load_transformation(const std::string& path) {
   auto info = read_model_info(path, kTransformationKind);
-  Transformation model(transformation_spec_of(info));
+  auto model = naming_file(path, [&] { return Transformation(transformation_spec_of(info)); });
   return load_weights(path, model, std::move(info));
 }
 

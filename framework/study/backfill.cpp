@@ -31,7 +31,10 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
   const store::StoreReader input(job.input_path);
 
   // The gallery must come from the exact models h was trained against.
-  const std::string expected_old = h.info.spec.at("old_model_hash").get<std::string>();
+  const std::string expected_old = h.info.spec.value("old_model_hash", std::string());
+  if (expected_old.empty())
+    throw Error("fct transform: " + job.transformation_path +
+                " does not record the old model it was trained for (old_model_hash)");
   const std::string stored_old = attribute_or(input, "model_hash");
   if (stored_old != expected_old)
     throw Error("fct transform: " + job.input_path + " was embedded by model " +

@@ -1,5 +1,6 @@
 // Stages of a study and their skipping. A stage's record (<name>.stage.json) holds the key of what
-// produced its outputs — the stage's resolved config plus the hashes of the models it reads — and
+// produced its outputs — the stage's config as config::result_key gives it (without the settings
+// that only change how it runs) plus the hashes of the models it reads — and
 // whether it finished. A stage whose record says "done" with the same key and whose outputs all
 // exist is skipped; one that "started" with the same key resumes (a training continues from its
 // checkpoint); any other state starts over, removing stale outputs first. So an interrupted

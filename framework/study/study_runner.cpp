@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "framework/config/config_writer.h"
+#include "framework/config/result_key.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
 #include "framework/models/model_file.h"
@@ -49,7 +50,7 @@ train::TrainerOptions trainer_options(const Context& context, const std::string&
                                       const config::ExperimentConfig& experiment, bool resume) {
   train::TrainerOptions options;
   options.run_directory = directory;
-  options.config_hash = fnv1a(config::to_yaml(experiment));
+  options.config_hash = fnv1a(config::result_key(experiment));
   options.resume = resume;
   options.show_progress = context.options.show_progress;
   options.device = context.options.device;
@@ -76,7 +77,7 @@ void model_stage(Context& context, const std::string& stage,
   const std::string yaml = config::to_yaml(experiment);
   context.runner.run({stage + " model",
                       context.layout.record(stage),
-                      yaml + extra_key,
+                      config::result_key(experiment) + extra_key,
                       {context.layout.model(stage)},
                       {train::checkpoint_path(directory)}},
                      [&](bool resume) {
@@ -95,7 +96,7 @@ void store_stage(Context& context, const std::string& name, const std::string& m
   const std::string path = context.layout.store(name);
   const std::string key = "store " + name + " " + hash_of(context.layout.model(model_stage)) + " " +
                           (side_info_model.empty() ? "" : hash_of(side_info_model)) + " " +
-                          context.study.eval.split + " " + config::to_yaml(context.study.data);
+                          context.study.eval.split + " " + config::result_key(context.study.data);
   context.runner.run({"store " + name, context.layout.store_record(name), key, {path}, {}},
                      [&](bool) {
                        EmbeddingJob job;
@@ -140,11 +141,11 @@ StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
     const auto experiment =
         config::experiment_for_stage(study, "side_info", study.old_model.classes, section.model,
                                      unused_loss, section.optimizer, section.schedule, directory);
-    const std::string yaml =
-        config::to_yaml(experiment) + "---\n" + config::to_yaml(section.simclr);
+    const std::string simclr_yaml = "---\n" + config::to_yaml(section.simclr);
+    const std::string yaml = config::to_yaml(experiment) + simclr_yaml;
     context.runner.run({"side-info model (SimCLR)",
                         layout.record("side_info"),
-                        yaml,
+                        config::result_key(experiment) + simclr_yaml,
                         {layout.model("side_info")},
                         {train::checkpoint_path(directory)}},
                        [&](bool resume) {
@@ -180,7 +181,7 @@ StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
     data.classes = study.new_model.classes;
     cache_key = "features " + inputs_key + " views " +
                 std::to_string(h_section.transformation.cached_views) + " seed " +
-                std::to_string(study.seed) + " " + config::to_yaml(data);
+                std::to_string(study.seed) + " " + config::result_key(data);
     context.runner.run({"feature cache",
                         layout.stage_dir("features") + "/stage.json",
                         cache_key,
@@ -228,12 +229,12 @@ StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
     const auto experiment = config::experiment_for_stage(
         study, stage, study.new_model.classes, unused_model, unused_loss, h_section.optimizer,
         h_section.schedule, directory);
-    const std::string yaml =
-        config::to_yaml(experiment) + "---\n" + config::to_yaml(h_section.transformation);
+    const std::string h_yaml = "---\n" + config::to_yaml(h_section.transformation);
+    const std::string yaml = config::to_yaml(experiment) + h_yaml;
     context.runner.run(
         {side_info ? "transformation h with side-info" : "transformation h without side-info",
          layout.record(stage),
-         yaml + inputs_key + cache_key,
+         config::result_key(experiment) + h_yaml + inputs_key + cache_key,
          {layout.model(stage)},
          {train::checkpoint_path(directory)}},
         [&](bool resume) {

@@ -16,16 +16,15 @@ TrainSummary train_side_info(const config::ExperimentConfig& config,
                              const TrainerOptions& options) {
   const auto train_set = data::make_dataset(config.data, config.data.train_split);
   const auto val_set = data::make_dataset(config.data, config.data.val_split);
-  const int64_t image_size = train_set->read(0).pixels.size(0);
   spdlog::info("side-info: SimCLR on {} ({} unlabelled training images), s = {}, temperature {}",
                config.data.name, train_set->size(), config.model.embedding_dim, simclr.temperature);
 
   torch::manual_seed(static_cast<uint64_t>(config.seed));
   models::SimclrModel model(config.model, train_set->channels(), simclr.projection_dim);
-  SimclrTask task(model, simclr.temperature, options.device);
+  SimclrTask task(model, simclr.temperature, comm, options.device);
   // Validation views are augmented like training views: the metric asks whether two views of a
   // held-out image find each other.
-  const auto views = data::simclr_transform(config.data.name, image_size);
+  const auto views = data::simclr_transform(config.data.name);
   Trainer trainer(config, comm, options);
   const TrainSummary summary = trainer.run(task, data::ImageBatchSource(*train_set, views),
                                            data::ImageBatchSource(*val_set, views));

@@ -1,11 +1,13 @@
 #include "framework/train/simclr_task.h"
 
 #include "framework/losses/contrastive_loss.h"
+#include "framework/losses/cross_rank_contrastive_loss.h"
 
 namespace fct::train {
 
-SimclrTask::SimclrTask(models::SimclrModel model, double temperature, torch::Device device)
-    : model_(std::move(model)), temperature_(temperature), device_(device) {
+SimclrTask::SimclrTask(models::SimclrModel model, double temperature, dist::Communicator& comm,
+                       torch::Device device)
+    : model_(std::move(model)), temperature_(temperature), comm_(comm), device_(device) {
   model_->to(device_);
 }
 
@@ -13,7 +15,7 @@ StepOutput SimclrTask::train_step(const data::Batch& batch) {
   model_->train();
   const auto projections = model_->forward(batch.images.to(device_, /*non_blocking=*/true));
   StepOutput out;
-  out.loss = losses::nt_xent_loss(projections, temperature_);
+  out.loss = losses::nt_xent_loss_across_ranks(projections, temperature_, comm_);
   out.count = projections.size(0);
   out.correct = static_cast<int64_t>(
       std::llround(losses::nt_xent_pair_accuracy(projections) * static_cast<double>(out.count)));

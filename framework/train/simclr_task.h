@@ -1,8 +1,10 @@
 // SimclrTask: the side-information model ψ trained by SimCLR on two augmented views per image,
-// without labels. Its validation metric is the share of views whose nearest other view in the
-// batch is their partner (views of held-out images, augmented the same way).
+// without labels, with the negatives of every rank (nt_xent_loss_across_ranks). Its metrics are
+// the share of views whose nearest other view in the rank's batch is their partner (validation:
+// views of held-out images, augmented the same way).
 #pragma once
 
+#include "framework/dist/communicator.h"
 #include "framework/models/simclr_model.h"
 #include "framework/train/training_task.h"
 
@@ -10,7 +12,8 @@ namespace fct::train {
 
 class SimclrTask : public TrainingTask {
  public:
-  SimclrTask(models::SimclrModel model, double temperature, torch::Device device);
+  SimclrTask(models::SimclrModel model, double temperature, dist::Communicator& comm,
+             torch::Device device);
 
   std::string name() const override { return "simclr"; }
   torch::nn::Module& module() override { return *model_; }
@@ -22,6 +25,7 @@ class SimclrTask : public TrainingTask {
  private:
   models::SimclrModel model_;
   double temperature_;
+  dist::Communicator& comm_;
   torch::Device device_;
 };
 

@@ -6,6 +6,37 @@
 #include "framework/store/store_writer.h"
 
 namespace fct::train {
+namespace {
+
+// Throws unless the file's attribute `key` is `expected` (what h is being trained against).
+void require_hash(const store::StoreReader& reader, const std::string& path, const std::string& key,
+                  const std::string& expected, const std::string& what) {
+  const std::string found = reader.attribute(key);
+  if (found != expected)
+    throw Error(path + " holds features of a different " + what + " (its " + key + " is " + found +
+                ", the model file's hash is " + expected +
+                "); recompute it with the current models");
+}
+
+int64_t views_of(const store::StoreReader& reader, const std::string& path) {
+  const std::string text = reader.attribute("views");
+  std::size_t used = 0;
+  int64_t views = 0;
+  try {
+    views = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || views <= 0)
+    throw Error("feature cache " + path + ": attribute 'views' is '" + text +
+                "', expected a positive integer");
+  if (reader.rows() % views != 0)
+    throw Error("feature cache " + path + ": " + std::to_string(reader.rows()) +
+                " rows are not a whole number of " + std::to_string(views) + " views");
+  return views;
+}
+
+}  // namespace
 
 ModelFeatures::ModelFeatures(models::EmbeddingModel old_model, models::SimclrModel side_info,
                              models::EmbeddingModel new_model, torch::Device device)
@@ -70,13 +101,16 @@ TransformationInputs CachedFeatures::get(const data::Batch& batch) {
   return inputs;
 }
 
-std::unique_ptr<CachedFeatures> CachedFeatures::from_cache(const std::string& path, uint64_t seed,
-                                                           torch::Device device) {
+std::unique_ptr<CachedFeatures> CachedFeatures::from_cache(const std::string& path,
+                                                           const FeatureSources& sources,
+                                                           uint64_t seed, torch::Device device) {
   const store::StoreReader reader(path);
-  const int64_t views = std::stoll(reader.attribute("views"));
-  if (views <= 0 || reader.rows() % views != 0)
-    throw Error("feature cache " + path + ": " + std::to_string(reader.rows()) +
-                " rows are not a whole number of " + std::to_string(views) + " views");
+  const int64_t views = views_of(reader, path);
+  require_hash(reader, path, "model_hash", sources.old_model_hash, "old model");
+  require_hash(reader, path, "target_model_hash", sources.new_model_hash, "new model");
+  if (reader.has_column("side_info"))
+    require_hash(reader, path, "side_info_model_hash", sources.side_info_model_hash,
+                 "side-information model");
   if (!reader.has_column("target"))
     throw Error("feature cache " + path + " has no 'target' column (φ_new features)");
   const auto rows = reader.read_all();
@@ -91,9 +125,17 @@ std::unique_ptr<CachedFeatures> CachedFeatures::from_cache(const std::string& pa
 
 std::unique_ptr<CachedFeatures> CachedFeatures::from_stores(const std::string& old_store,
                                                             const std::string& new_store,
+                                                            const FeatureSources& sources,
                                                             torch::Device device) {
-  const auto old_rows = store::StoreReader(old_store).read_all();
-  const auto new_rows = store::StoreReader(new_store).read_all();
+  const store::StoreReader old_reader(old_store);
+  const store::StoreReader new_reader(new_store);
+  require_hash(old_reader, old_store, "model_hash", sources.old_model_hash, "old model");
+  if (old_reader.has_column("side_info"))
+    require_hash(old_reader, old_store, "side_info_model_hash", sources.side_info_model_hash,
+                 "side-information model");
+  require_hash(new_reader, new_store, "model_hash", sources.new_model_hash, "new model");
+  const auto old_rows = old_reader.read_all();
+  const auto new_rows = new_reader.read_all();
   if (!old_rows.ids.equal(new_rows.ids))
     throw Error("stores " + old_store + " and " + new_store +
                 " do not hold the same samples in the same order");

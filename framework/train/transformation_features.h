@@ -43,6 +43,14 @@ class ModelFeatures : public TransformationFeatures {
   torch::Device device_;
 };
 
+// The model files (by hash, models/model_file.h) whose outputs precomputed features must be: a
+// cache or store computed by other models would train h against the wrong embeddings silently.
+struct FeatureSources {
+  std::string old_model_hash;
+  std::string side_info_model_hash;
+  std::string new_model_hash;
+};
+
 // Note [Cached features]
 // The frozen models cost far more than h: on the fly, every epoch of h pays three backbone
 // forwards per image. The cache pays them once for K augmented views per image (view v is the
@@ -55,13 +63,16 @@ class CachedFeatures : public TransformationFeatures {
   CachedFeatures(torch::Tensor old_embedding, torch::Tensor side_info, torch::Tensor target,
                  uint64_t seed, torch::Device device);
 
-  // A feature cache written by write_feature_cache (feature_extraction.h).
-  static std::unique_ptr<CachedFeatures> from_cache(const std::string& path, uint64_t seed,
+  // A feature cache written by write_embeddings with K views (feature_extraction.h); throws
+  // fct::Error when its attributes name other models than `sources`.
+  static std::unique_ptr<CachedFeatures> from_cache(const std::string& path,
+                                                    const FeatureSources& sources, uint64_t seed,
                                                     torch::Device device);
   // One view: the embeddings (and side-info) of `old_store` with the embeddings of `new_store`
-  // as the target; both stores must hold the same ids in the same order.
+  // as the target; both stores must hold the same ids in the same order and come from `sources`.
   static std::unique_ptr<CachedFeatures> from_stores(const std::string& old_store,
                                                      const std::string& new_store,
+                                                     const FeatureSources& sources,
                                                      torch::Device device);
 
   int64_t views() const { return old_.size(0); }

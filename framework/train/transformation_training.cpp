@@ -39,15 +39,20 @@ TrainSummary train_transformation(const config::ExperimentConfig& config,
       use_side_info ? "with" : "without", spec.old_dim, spec.new_dim, spec.inner_width,
       parameters / 1e6, transformation.feed);
 
-  const auto freeze_epoch = static_cast<int64_t>(std::llround(
-      transformation.freeze_batchnorm_from * static_cast<double>(config.schedule.epochs)));
+  // At least one epoch with BatchNorm statistics updating: frozen from the start they would be the
+  // initial (0, 1), not the features' own.
+  const auto freeze_epoch =
+      std::max<int64_t>(1, std::llround(transformation.freeze_batchnorm_from *
+                                        static_cast<double>(config.schedule.epochs)));
   const uint64_t seed = static_cast<uint64_t>(config.seed);
   Trainer trainer(config, comm, options);
   TrainSummary summary;
   if (transformation.feed == "cached") {
-    auto train_features = CachedFeatures::from_cache(paths.feature_cache, seed, options.device);
-    auto val_features =
-        CachedFeatures::from_stores(paths.val_old_store, paths.val_new_store, options.device);
+    const FeatureSources sources{old_model.hash, side_model.hash, new_model.hash};
+    auto train_features =
+        CachedFeatures::from_cache(paths.feature_cache, sources, seed, options.device);
+    auto val_features = CachedFeatures::from_stores(paths.val_old_store, paths.val_new_store,
+                                                    sources, options.device);
     const data::RowBatchSource train_rows(train_features->labels());
     const data::RowBatchSource val_rows(val_features->labels());
     TransformationTask task(h, std::move(train_features), std::move(val_features), freeze_epoch,

@@ -85,8 +85,12 @@ TEST(StudyCommand, TinyStudyEndToEnd) {
                            "features/train.h5", "fct/model.pt", "fct_si/model.pt"})
     EXPECT_TRUE(std::filesystem::exists(run + "/" + file)) << file;
 
-  // 2. Run again: every stage is skipped and the figures are the same.
-  const auto second = run_fct(2, {"run", dir.file("study.yaml"), "--no-progress"}, 600);
+  // 2. Run again, with settings that change only how it runs: every stage is skipped and the
+  //    figures are the same.
+  const auto second = run_fct(2,
+                              {"run", dir.file("study.yaml"), "--no-progress", "log_every=3",
+                               "data.loader_threads=1", "dist.timeout_s=200"},
+                              600);
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(count(second.output, "skipped"), 12u) << second.output;
   EXPECT_EQ(read_json(run + "/results.json"), results);

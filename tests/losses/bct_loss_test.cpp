@@ -52,6 +52,19 @@ TEST(ExtendOldClassifier, OldRowsWhereTheOldModelHasThemMeansElsewhere) {
   EXPECT_THROW(extend_old_classifier(old_weight, {2, 3}, means), Error);
 }
 
+TEST(OldClassesAsNewLabels, PositionsInTheNewModelsSortedClasses) {
+  // Every class seen by the new model: labels are the classes.
+  EXPECT_EQ(old_classes_as_new_labels({3, 1}, {}), (std::vector<int64_t>{3, 1}));
+  // The new model sees classes {1, 3, 5, 7} (listed unsorted): class 3 is its label 1.
+  EXPECT_EQ(old_classes_as_new_labels({3, 1}, {7, 1, 5, 3}), (std::vector<int64_t>{1, 0}));
+  try {
+    old_classes_as_new_labels({2}, {1, 3});
+    ADD_FAILURE() << "an old class outside the new label space was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("class 2"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TransformationLoss, MeanSquaredErrorOverElements) {
   // h is trained with MSE averaged over every element (PyTorch's MSELoss, as the official code).
   const auto prediction = torch::tensor({{1.f, 2.f}, {0.f, 0.f}});

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <numeric>
 
+#include "framework/core/error.h"
 #include "framework/data/batch_loader.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
@@ -52,7 +53,12 @@ TEST(FeatureCache, ViewsMatchTheOnTheFlyFeaturesOfEachEpoch) {
   options.batch_size = 5;  // several collective rounds, uneven per rank
   options.seed = 9;
   options.show_progress = false;
-  write_embeddings(*comm, *dataset, transform, encoders, path, {{"model", "cache"}}, options);
+  write_embeddings(*comm, *dataset, transform, encoders, path,
+                   {{"model", "cache"},
+                    {"model_hash", "old-hash"},
+                    {"side_info_model_hash", "side-hash"},
+                    {"target_model_hash", "new-hash"}},
+                   options);
 
   const store::StoreReader reader(path);
   ASSERT_EQ(reader.rows(), 2 * 37);
@@ -81,7 +87,16 @@ TEST(FeatureCache, ViewsMatchTheOnTheFlyFeaturesOfEachEpoch) {
   }
 
   // CachedFeatures: each row and epoch gets one of its two views; across epochs both appear.
-  const auto cached = CachedFeatures::from_cache(path, /*seed=*/3, torch::kCPU);
+  // A cache of other models is refused, naming the file and the model that differs.
+  try {
+    CachedFeatures::from_cache(path, {"old-hash", "side-hash", "retrained"}, 3, torch::kCPU);
+    ADD_FAILURE() << "a cache of another new model was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("new model"), std::string::npos) << e.what();
+  }
+  const auto cached =
+      CachedFeatures::from_cache(path, {"old-hash", "side-hash", "new-hash"}, 3, torch::kCPU);
   EXPECT_EQ(cached->views(), 2);
   EXPECT_EQ(cached->rows(), 37);
   int seen_view[2] = {0, 0};

@@ -1,0 +1,22 @@
+#include "framework/config/result_key.h"
+
+#include "framework/config/config_writer.h"
+
+namespace fct::config {
+
+std::string result_key(DataConfig data) {
+  data.loader_threads = DataConfig().loader_threads;
+  return to_yaml(data);
+}
+
+std::string result_key(ExperimentConfig config) {
+  const ExperimentConfig defaults;
+  config.output_dir = defaults.output_dir;
+  config.log_every = defaults.log_every;
+  config.data.loader_threads = defaults.data.loader_threads;
+  config.dist = defaults.dist;
+  config.debug = defaults.debug;
+  return to_yaml(config);
+}
+
+}  // namespace fct::config
