@@ -1,0 +1,64 @@
+// ImageDecoder: image files as they lie in ImageNet, Places-365 and VGG-Face2 folders, decoded to
+// RGB. The format comes from the file's magic bytes, never from its name (ImageNet has a PNG named
+// .JPEG). JPEG goes through libjpeg-turbo's TurboJPEG API, with DCT-domain downscaling (1/2, 1/4,
+// 1/8) when the caller needs fewer pixels than the file has; PNG through libpng. Grey and CMYK
+// JPEGs become RGB; a truncated JPEG that still decodes is returned and flagged. Anything else is
+// a DataError naming the file. One decoder per thread: it owns a TurboJPEG handle.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "framework/data/dataset.h"
+
+namespace fct::data {
+
+enum class ImageFormat { kJpeg, kPng, kUnknown };
+
+// From the first bytes: FF D8 FF is JPEG, 89 'P' 'N' 'G' is PNG.
+ImageFormat sniff_image_format(const uint8_t* data, std::size_t size);
+std::string to_string(ImageFormat format);
+
+struct ImageHeader {
+  ImageFormat format = ImageFormat::kUnknown;
+  int64_t width = 0;
+  int64_t height = 0;
+};
+
+struct DecodedImage {
+  RawImage image;             // uint8 [H, W, 3]
+  bool truncated = false;     // libjpeg warned (e.g. premature end of data) but pixels came out
+  int scale_denominator = 1;  // the image is the file's size divided by this (DCT scaling)
+};
+
+class ImageDecoder {
+ public:
+  ImageDecoder();
+  ~ImageDecoder();
+  ImageDecoder(const ImageDecoder&) = delete;
+  ImageDecoder& operator=(const ImageDecoder&) = delete;
+
+  // Format and size without decoding pixels. `name` (the file) only labels errors.
+  ImageHeader header(const uint8_t* data, std::size_t size, const std::string& name);
+
+  // The whole image, divided by `scale_denominator` (1, 2, 4 or 8; JPEG only, PNG ignores it and
+  // reports 1) in the DCT domain: each output side is ceil(side / denominator).
+  DecodedImage decode(const uint8_t* data, std::size_t size, const std::string& name,
+                      int scale_denominator = 1);
+
+  // The largest denominator in {1, 2, 4, 8} that keeps a `region_width` x `region_height` region
+  // of the file at least `target_width` x `target_height` pixels once scaled (so resizing the
+  // scaled region to the target never upsamples more than the full-size decode would).
+  static int scale_for(int64_t region_width, int64_t region_height, int64_t target_width,
+                       int64_t target_height);
+
+ private:
+  DecodedImage decode_jpeg(const uint8_t* data, std::size_t size, const std::string& name,
+                           int scale_denominator);
+  // Throws DataError(context + TurboJPEG's message) after replacing the handle.
+  [[noreturn]] void fail(const std::string& context);
+  void* handle_ = nullptr;  // tjhandle
+};
+
+}  // namespace fct::data
