@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     for (int64_t r = 0; r < repeats; ++r) {
       fct::data::LoaderOptions options;
       options.batch_size = batch_size;
-      fct::data::BatchLoader loader(*dataset, indices, fct::data::eval_transform(data.name),
+      fct::data::BatchLoader loader(*dataset, indices, fct::data::eval_transform(data),
                                     options);
       while (auto batch = loader.next()) new_model.model->embed(batch->images);
     }

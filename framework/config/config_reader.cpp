@@ -201,6 +201,33 @@ void read_value(const YAML::Node& node, int64_t& out, const ReadContext& context
   out = *value;
 }
 
+void read_value(const YAML::Node& node, std::vector<int64_t>& out, const ReadContext& context) {
+  if (!node.IsSequence()) throw_type_error(node, "a list", context);
+  std::vector<int64_t> values;
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    const YAML::Node element = node[i];
+    const ReadContext element_context{context.source,
+                                      context.path + "[" + std::to_string(i) + "]",
+                                      element.Mark()};
+    // A range may be quoted ("0-499") or plain (0-499: YAML reads it as a string anyway).
+    const std::optional<std::string> text =
+        element.IsScalar() ? std::optional<std::string>(element.Scalar()) : std::nullopt;
+    const auto dash = text ? text->find('-', 1) : std::string::npos;
+    if (dash == std::string::npos) {
+      int64_t value = 0;
+      read_value(element, value, element_context);
+      values.push_back(value);
+      continue;
+    }
+    const auto first = parse_integer(text->substr(0, dash));
+    const auto last = parse_integer(text->substr(dash + 1));
+    if (!first || !last || *last < *first || *last - *first > 100'000'000)
+      throw_type_error(element, "an integer or an inclusive range like 0-499", element_context);
+    for (int64_t v = *first; v <= *last; ++v) values.push_back(v);
+  }
+  out = std::move(values);
+}
+
 void read_value(const YAML::Node& node, int& out, const ReadContext& context) {
   int64_t wide = 0;
   read_value(node, wide, context);

@@ -110,6 +110,8 @@ void read_value(const YAML::Node& node, int64_t& out, const ReadContext& context
 void read_value(const YAML::Node& node, int& out, const ReadContext& context);
 void read_value(const YAML::Node& node, double& out, const ReadContext& context);
 void read_value(const YAML::Node& node, std::string& out, const ReadContext& context);
+// Integer lists also take inclusive ranges as elements: [0-499] or ["0-4", 7] (class subsets).
+void read_value(const YAML::Node& node, std::vector<int64_t>& out, const ReadContext& context);
 template <class T>
 void read_value(const YAML::Node& node, std::vector<T>& out, const ReadContext& context);
 template <class T>

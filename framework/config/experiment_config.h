@@ -21,6 +21,11 @@ struct DataConfig {
   bool augment = true;         // light augmentation on the training split
   int64_t limit = 0;           // use only the first N samples of each split (0 = all); for tests
   int64_t loader_threads = 0;  // loader workers per rank (0 = batches built on the training thread)
+  // Image-file datasets only:
+  int64_t image_size = 224;           // side of the square crops the model sees
+  double eval_crop_fraction = 0.875;  // evaluation: centre crop of this share of the shorter side
+  std::string bad_files = "skip";     // skip (counted, logged once) or fail
+  std::string cache_dir = "runs/cache";  // where dataset indexes are cached
 
   template <class V>
   void visit(V& v) {
@@ -34,6 +39,14 @@ struct DataConfig {
     v("limit", limit, "use only the first N samples of each split (0 = all)", at_least<int64_t>(0));
     v("loader_threads", loader_threads,
       "loader worker threads per rank (0 = on the training thread)", at_least<int64_t>(0));
+    v("image_size", image_size, "image files: side of the square crops the model sees",
+      in_range<int64_t>(8, 4096));
+    v("eval_crop_fraction", eval_crop_fraction,
+      "image files: evaluation centre crop as a share of the shorter side (224/256 = 0.875)",
+      in_range(0.05, 1.0));
+    v("bad_files", bad_files, "image files that do not decode: skip (counted) or fail",
+      one_of({"skip", "fail"}));
+    v("cache_dir", cache_dir, "directory of cached dataset indexes", not_empty());
   }
 };
 

@@ -6,6 +6,7 @@ namespace fct::config {
 
 std::string result_key(DataConfig data) {
   data.loader_threads = DataConfig().loader_threads;
+  data.cache_dir = DataConfig().cache_dir;
   return to_yaml(data);
 }
 
@@ -14,6 +15,7 @@ std::string result_key(ExperimentConfig config) {
   config.output_dir = defaults.output_dir;
   config.log_every = defaults.log_every;
   config.data.loader_threads = defaults.data.loader_threads;
+  config.data.cache_dir = defaults.data.cache_dir;
   config.dist = defaults.dist;
   config.debug = defaults.debug;
   return to_yaml(config);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "framework/core/error.h"
+#include "framework/data/input_log.h"
 
 namespace fct::data {
 
@@ -60,6 +61,14 @@ void BatchLoader::stop_workers() {
 
 void BatchLoader::worker_loop() {
   const auto capacity = static_cast<int64_t>(slots_.size());
+  // One TurboJPEG handle per thread.
+  std::unique_ptr<ImageDecoder> decoder;
+  std::exception_ptr setup_error;  // reported as the error of every batch this worker claims
+  try {
+    if (dataset_.encoded()) decoder = std::make_unique<ImageDecoder>();
+  } catch (...) {
+    setup_error = std::current_exception();
+  }
   for (;;) {
     int64_t batch_index = 0;
     {
@@ -72,7 +81,8 @@ void BatchLoader::worker_loop() {
     }
     Slot result;
     try {
-      result.batch = build(batch_index);
+      if (setup_error) std::rethrow_exception(setup_error);
+      result.batch = build(batch_index, decoder.get());
     } catch (...) {
       result.error = std::current_exception();
     }
@@ -91,7 +101,8 @@ std::optional<Batch> BatchLoader::next() {
   if (next_consume_ >= num_batches_) return std::nullopt;
   if (workers_.empty()) {
     try {
-      Batch batch = build(next_consume_);
+      if (dataset_.encoded() && !own_decoder_) own_decoder_ = std::make_unique<ImageDecoder>();
+      Batch batch = build(next_consume_, own_decoder_.get());
       ++next_consume_;
       return batch;
     } catch (...) {
@@ -117,17 +128,82 @@ std::optional<Batch> BatchLoader::next() {
   return std::move(slot.batch);
 }
 
-Batch BatchLoader::build(int64_t batch_index) const {
+Batch BatchLoader::build(int64_t batch_index, ImageDecoder* decoder) const {
   const auto n = static_cast<int64_t>(indices_.size());
   const int64_t begin = batch_index * options_.batch_size;
   const int64_t end = std::min(begin + options_.batch_size, n);
   const int64_t count = end - begin;
 
-  const int64_t views = options_.views;
   Batch batch;
   batch.epoch = options_.epoch;
   batch.labels = torch::empty({count}, torch::kInt64);
   batch.ids = torch::empty({count}, torch::kInt64);
+  if (dataset_.encoded()) {
+    // Image files: every sample has the transform's fixed output size.
+    const auto [oh, ow] = transform_.output_size(0, 0);
+    if (oh <= 0 || ow <= 0)
+      throw Error(dataset_.name() + ": image files need a transform with a fixed output size");
+    batch.images = torch::empty({options_.views * count, 3, oh, ow},
+                                torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(
+                                    options_.pin_memory));
+    for (int64_t k = 0; k < count; ++k) load_file_sample(indices_[begin + k], k, batch, *decoder);
+  } else {
+    build_raw(begin, count, batch);
+  }
+  return batch;
+}
+
+void BatchLoader::load_file_sample(int64_t index, int64_t slot, Batch& batch,
+                                   ImageDecoder& decoder) const {
+  // Note [Skipping bad files]: a file that does not decode is replaced by the next sample of the
+  // dataset that does (index + 1, + 2, ... wrapping), with that sample's own label, id and random
+  // draws. The replacement depends only on the dataset, so every thread count and every run gives
+  // the same batch; the skip is counted and logged once.
+  constexpr int64_t kMaxReplacements = 64;
+  InputLog* log = dataset_.input_log();
+  const int64_t size = dataset_.size();
+  const int64_t count = batch.labels.size(0);
+  const int64_t sample_floats = batch.images[0].numel();
+  float* images = batch.images.data_ptr<float>();
+  std::string first_error;
+  for (int64_t attempt = 0; attempt <= kMaxReplacements && attempt < size; ++attempt) {
+    const int64_t candidate = (index + attempt) % size;
+    const int64_t id = dataset_.id(candidate);
+    try {
+      const EncodedImage file = dataset_.read_encoded(candidate);
+      bool truncated = false;
+      for (int64_t v = 0; v < options_.views; ++v) {
+        SampleRng rng(view_seed(v), options_.epoch, id);
+        truncated |= transform_.apply_encoded(decoder, file, rng,
+                                              images + (v * count + slot) * sample_floats)
+                         .truncated;
+      }
+      if (truncated && log) log->truncated(file.path);
+      batch.labels.data_ptr<int64_t>()[slot] = dataset_.label(candidate);
+      batch.ids.data_ptr<int64_t>()[slot] = id;
+      return;
+    } catch (const DataError& e) {
+      const std::string where = dataset_.name() + ": sample id " + std::to_string(id) +
+                                " (index " + std::to_string(candidate) + ")";
+      if (log == nullptr || log->policy() == BadFilePolicy::kFail)
+        throw DataError(where + ": " + e.what() + " (data.bad_files: fail)");
+      const std::string path = dataset_.sample_path(candidate);
+      log->skipped(path.empty() ? where : path, e.what());
+      if (first_error.empty()) first_error = where + ": " + e.what();
+    }
+  }
+  throw DataError("no readable sample among " + std::to_string(std::min(kMaxReplacements + 1, size)) +
+                  " in a row from index " + std::to_string(index) + "; first: " + first_error);
+}
+
+uint64_t BatchLoader::view_seed(int64_t view) const {
+  // View 0 keeps the single-view stream, so one view of a multi-view batch is the image a
+  // single-view loader gives.
+  return options_.seed + static_cast<uint64_t>(view) * 0x9E3779B97F4A7C15ULL;
+}
+
+void BatchLoader::build_raw(int64_t begin, int64_t count, Batch& batch) const {
+  const int64_t views = options_.views;
   auto* labels = batch.labels.data_ptr<int64_t>();
   auto* ids = batch.ids.data_ptr<int64_t>();
   float* images = nullptr;
@@ -148,7 +224,9 @@ Batch BatchLoader::build(int64_t batch_index) const {
         in_h = pixels.size(0);
         in_w = pixels.size(1);
         const auto [oh, ow] = transform_.output_size(in_h, in_w);
-        batch.images = torch::empty({views * count, channels, oh, ow}, torch::kFloat32);
+        batch.images = torch::empty({views * count, channels, oh, ow},
+                                    torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(
+                                        options_.pin_memory));
         images = batch.images.data_ptr<float>();
         sample_floats = channels * oh * ow;
       } else if (pixels.size(2) != channels ||
@@ -160,10 +238,7 @@ Batch BatchLoader::build(int64_t batch_index) const {
                         std::to_string(in_w) + ", " + std::to_string(channels) + "]");
       }
       for (int64_t v = 0; v < views; ++v) {
-        // View 0 keeps the single-view stream, so one view of a multi-view batch is the image a
-        // single-view loader gives.
-        SampleRng rng(options_.seed + static_cast<uint64_t>(v) * 0x9E3779B97F4A7C15ULL,
-                      options_.epoch, id);
+        SampleRng rng(view_seed(v), options_.epoch, id);
         transform_.apply(image, rng, images + (v * count + k) * sample_floats);
       }
       labels[k] = dataset_.label(index);
@@ -174,7 +249,6 @@ Batch BatchLoader::build(int64_t batch_index) const {
                       std::to_string(index) + "): " + e.what());
     }
   }
-  return batch;
 }
 
 ImageBatchSource::ImageBatchSource(const Dataset& dataset, Transform transform)

@@ -10,6 +10,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -17,6 +18,7 @@
 
 #include "framework/data/batch_source.h"
 #include "framework/data/dataset.h"
+#include "framework/data/image_decoder.h"
 #include "framework/data/transforms.h"
 
 namespace fct::data {
@@ -44,7 +46,11 @@ class BatchLoader : public BatchStream {
     std::exception_ptr error;
   };
 
-  Batch build(int64_t batch_index) const;
+  // `decoder` is the calling thread's (nullptr for in-memory datasets).
+  Batch build(int64_t batch_index, ImageDecoder* decoder) const;
+  void build_raw(int64_t begin, int64_t count, Batch& batch) const;
+  void load_file_sample(int64_t index, int64_t slot, Batch& batch, ImageDecoder& decoder) const;
+  uint64_t view_seed(int64_t view) const;
   void worker_loop();
   void stop_workers();
 
@@ -64,6 +70,7 @@ class BatchLoader : public BatchStream {
   int64_t next_consume_ = 0;
   bool stop_ = false;
   std::exception_ptr failure_;  // the error next() rethrew; sticky
+  std::unique_ptr<ImageDecoder> own_decoder_;  // for batches built in next() (no workers)
   std::vector<std::thread> workers_;
 };
 

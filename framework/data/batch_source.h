@@ -30,6 +30,8 @@ struct LoaderOptions {
   // Augmented views per sample (SimCLR uses 2): images hold view 0 of every sample, then view 1,
   // ... ([views * B, C, H, W]); view v draws from its own random stream.
   int64_t views = 1;
+  // Page-locked batch memory, so copies to a CUDA device are asynchronous (CUDA runs only).
+  bool pin_memory = false;
 };
 
 class BatchStream {

@@ -59,6 +59,14 @@ RawImage ClassSubset::read(int64_t index) const {
   return base_->read(base_index(index));
 }
 
+EncodedImage ClassSubset::read_encoded(int64_t index) const {
+  return base_->read_encoded(base_index(index));
+}
+
+std::string ClassSubset::sample_path(int64_t index) const {
+  return base_->sample_path(base_index(index));
+}
+
 PrefixSubset::PrefixSubset(std::unique_ptr<Dataset> base, int64_t count) : base_(std::move(base)) {
   if (!base_) throw Error("PrefixSubset: no base dataset");
   if (count < 0) throw Error(base_->name() + ": negative sample limit " + std::to_string(count));
@@ -82,6 +90,16 @@ int64_t PrefixSubset::id(int64_t index) const {
 RawImage PrefixSubset::read(int64_t index) const {
   check_index(index);
   return base_->read(index);
+}
+
+EncodedImage PrefixSubset::read_encoded(int64_t index) const {
+  check_index(index);
+  return base_->read_encoded(index);
+}
+
+std::string PrefixSubset::sample_path(int64_t index) const {
+  check_index(index);
+  return base_->sample_path(index);
 }
 
 }  // namespace fct::data

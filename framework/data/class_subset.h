@@ -27,6 +27,10 @@ class ClassSubset : public Dataset {
   int64_t id(int64_t index) const override;
   RawImage read(int64_t index) const override;
   int64_t channels() const override { return base_->channels(); }
+  bool encoded() const override { return base_->encoded(); }
+  EncodedImage read_encoded(int64_t index) const override;
+  std::string sample_path(int64_t index) const override;
+  InputLog* input_log() const override { return base_->input_log(); }
 
   // The sorted original classes: label i of this dataset is class classes()[i] of the base.
   const std::vector<int64_t>& classes() const { return classes_; }
@@ -52,6 +56,10 @@ class PrefixSubset : public Dataset {
   int64_t id(int64_t index) const override;
   RawImage read(int64_t index) const override;
   int64_t channels() const override { return base_->channels(); }
+  bool encoded() const override { return base_->encoded(); }
+  EncodedImage read_encoded(int64_t index) const override;
+  std::string sample_path(int64_t index) const override;
+  InputLog* input_log() const override { return base_->input_log(); }
 
  private:
   void check_index(int64_t index) const;

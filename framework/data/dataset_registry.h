@@ -1,5 +1,8 @@
 // The datasets fct can train on, by the name YAML uses (data.name), and make_dataset: the one
 // place that turns a DataConfig into a Dataset (reader, then class subset, then sample limit).
+// In-memory datasets (Fashion-MNIST) are registered here; datasets of image files (ImageNet,
+// Places-365, VGG-Face2, image_folder, image_list) are their layouts (image_layout.h), indexed once
+// (index_cache.h) and served by ImageFileDataset.
 #pragma once
 
 #include <functional>
@@ -10,19 +13,24 @@
 #include "framework/config/experiment_config.h"
 #include "framework/core/registry.h"
 #include "framework/data/dataset.h"
+#include "framework/dist/communicator.h"
 
 namespace fct::data {
 
-// Builds the full split `split` of a dataset stored under `root` ("" = its default location).
+// Builds the full split `split` of an in-memory dataset stored under `root` ("" = its default
+// location).
 using DatasetFactory =
     std::function<std::unique_ptr<Dataset>(const std::string& root, const std::string& split)>;
 
 const Registry<DatasetFactory>& dataset_registry();
 
 // The dataset config.name, split `split`, restricted to config.classes (labels remapped to
-// 0..k-1) and then to its first config.limit samples (0 = all).
-std::unique_ptr<Dataset> make_dataset(const config::DataConfig& config, const std::string& split);
+// 0..k-1) and then to its first config.limit samples (0 = all). For image-file datasets the index
+// comes from rank 0 of `comm` (nullptr: built or loaded by this process), so call it on every rank.
+std::unique_ptr<Dataset> make_dataset(const config::DataConfig& config, const std::string& split,
+                                      dist::Communicator* comm = nullptr);
 
+// Every name data.name accepts.
 std::vector<std::string> dataset_names();
 
 }  // namespace fct::data

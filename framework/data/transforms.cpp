@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "framework/core/error.h"
+#include "framework/data/image_file_dataset.h"
 
 namespace fct::data {
 namespace {
@@ -15,17 +16,9 @@ uint64_t splitmix(uint64_t& state) {
   return z ^ (z >> 31);
 }
 
-// A crop box in input coordinates (may extend past the image: those pixels are zero).
-struct Box {
-  double top = 0;
-  double left = 0;
-  double height = 0;
-  double width = 0;
-};
-
 // torchvision's RandomResizedCrop.get_params: ten tries at a box of the drawn area and aspect
 // ratio that fits, then the largest centred box of an allowed ratio.
-Box random_resized_box(const TransformOptions& o, SampleRng& rng, int64_t h, int64_t w) {
+CropBox random_resized_box(const TransformOptions& o, SampleRng& rng, int64_t h, int64_t w) {
   const double area = static_cast<double>(h) * static_cast<double>(w);
   const double log_lo = std::log(o.ratio_min);
   const double log_hi = std::log(o.ratio_max);
@@ -85,10 +78,13 @@ bool SampleRng::bernoulli(double p) {
 Normalization dataset_normalization(const std::string& dataset_name) {
   // Pixel statistics of each dataset's training split, in [0, 1].
   if (dataset_name == "fashion_mnist") return {{0.2860f}, {0.3530f}};
-  if (dataset_name == "imagenet" || dataset_name == "places365" || dataset_name == "vggface2")
+  // ImageNet's statistics serve every photograph dataset, as in torchvision's recipes.
+  if (dataset_name == "imagenet" || dataset_name == "places365" || dataset_name == "vggface2" ||
+      dataset_name == "image_folder" || dataset_name == "image_list")
     return {{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
   throw DataError("no normalisation statistics for dataset '" + dataset_name +
-                  "'; known: fashion_mnist, imagenet, places365, vggface2");
+                  "'; known: fashion_mnist, imagenet, places365, vggface2, image_folder, "
+                  "image_list");
 }
 
 Transform::Transform(TransformOptions options) : options_(std::move(options)) {
@@ -117,6 +113,48 @@ std::pair<int64_t, int64_t> Transform::output_size(int64_t height, int64_t width
   return {height, width};
 }
 
+Transform::Draw Transform::draw(int64_t h, int64_t w, SampleRng& rng) const {
+  const auto& o = options_;
+  const auto [oh, ow] = output_size(h, w);
+  // Random draws in a fixed order: geometry, flip, colour. Options that are off draw nothing, so
+  // adding an augmentation leaves the streams of the others unchanged.
+  Draw d;
+  d.box = {0, 0, static_cast<double>(h), static_cast<double>(w)};
+  if (o.random_resized_crop) {
+    d.box = random_resized_box(o, rng, h, w);
+    d.resample = true;
+  } else if (o.center_crop_fraction > 0) {
+    // torchvision's Resize(s / f) + CenterCrop(s) in one step: the centred square whose side is
+    // the fraction f of the shorter side, resampled to the output.
+    const double side = o.center_crop_fraction * static_cast<double>(std::min(h, w));
+    d.box = {(static_cast<double>(h) - side) / 2, (static_cast<double>(w) - side) / 2, side, side};
+    d.resample = true;
+  } else {
+    // Crop of the output size from the zero-padded image; without random_crop, the centre crop.
+    const int64_t span_y = h + 2 * o.pad - oh, span_x = w + 2 * o.pad - ow;
+    const int64_t ty = o.random_crop ? rng.integer(0, std::max<int64_t>(span_y, 0)) : span_y / 2;
+    const int64_t tx = o.random_crop ? rng.integer(0, std::max<int64_t>(span_x, 0)) : span_x / 2;
+    d.box = {static_cast<double>(ty - o.pad), static_cast<double>(tx - o.pad),
+             static_cast<double>(oh), static_cast<double>(ow)};
+  }
+  d.flip = o.hflip_probability > 0 && rng.bernoulli(o.hflip_probability);
+  d.brightness =
+      o.brightness > 0 ? rng.uniform(std::max(0.0, 1.0 - o.brightness), 1.0 + o.brightness) : 1.0;
+  d.contrast =
+      o.contrast > 0 ? rng.uniform(std::max(0.0, 1.0 - o.contrast), 1.0 + o.contrast) : 1.0;
+  d.saturation =
+      o.saturation > 0 ? rng.uniform(std::max(0.0, 1.0 - o.saturation), 1.0 + o.saturation) : 1.0;
+  d.grey = o.grayscale_probability > 0 && rng.bernoulli(o.grayscale_probability);
+  return d;
+}
+
+void Transform::check_channels(int64_t c) const {
+  const auto channels = static_cast<int64_t>(options_.normalization.mean.size());
+  if (channels != c && channels != 1)
+    throw Error("transform: image has " + std::to_string(c) + " channels, the normalisation " +
+                std::to_string(channels));
+}
+
 void Transform::apply(const RawImage& image, SampleRng& rng, float* out) const {
   const torch::Tensor& pixels = image.pixels;
   if (!pixels.defined() || pixels.dim() != 3 || pixels.scalar_type() != torch::kUInt8)
@@ -126,37 +164,60 @@ void Transform::apply(const RawImage& image, SampleRng& rng, float* out) const {
                                   : std::string("no tensor")));
   const torch::Tensor source = pixels.is_contiguous() ? pixels : pixels.contiguous();
   const int64_t h = source.size(0), w = source.size(1), c = source.size(2);
+  check_channels(c);
+  const Draw d = draw(h, w, rng);
+  const auto [oh, ow] = output_size(h, w);
+  render(source.data_ptr<uint8_t>(), h, w, c, d, oh, ow, out);
+}
+
+EncodedResult Transform::apply_encoded(ImageDecoder& decoder, const EncodedImage& file,
+                                       SampleRng& rng, float* out) const {
+  const auto* data = reinterpret_cast<const uint8_t*>(file.bytes.data());
+  const ImageHeader header = decoder.header(data, file.bytes.size(), file.path);
+  const PixelRect region = clamp_region(file.region, header.width, header.height);
+  const int64_t h = region.height(), w = region.width();
+  const auto [oh, ow] = output_size(h, w);
+  check_channels(3);
+
+  // Geometry is drawn on the sample at full resolution, so the sample is the same crop whichever
+  // scale the file is decoded at.
+  Draw d = draw(h, w, rng);
+  int denominator = 1;
+  if (d.resample)
+    denominator = ImageDecoder::scale_for(static_cast<int64_t>(d.box.width),
+                                          static_cast<int64_t>(d.box.height), ow, oh);
+  DecodedImage decoded = decoder.decode(data, file.bytes.size(), file.path, denominator);
+  const torch::Tensor& pixels = decoded.image.pixels;
+  const int64_t dh = pixels.size(0), dw = pixels.size(1);
+  // Region and box into the decoded image's pixels (DCT scaling rounds sizes up).
+  const double sy = static_cast<double>(dh) / static_cast<double>(header.height);
+  const double sx = static_cast<double>(dw) / static_cast<double>(header.width);
+  if (!d.resample) {
+    // Integer crops (padding augmentation) need the region as its own image.
+    torch::Tensor crop = pixels;
+    if (h != dh || w != dw)
+      crop = pixels.slice(0, region.y0, region.y1).slice(1, region.x0, region.x1).contiguous();
+    render(crop.data_ptr<uint8_t>(), h, w, 3, d, oh, ow, out);
+  } else {
+    d.box.top = (d.box.top + static_cast<double>(region.y0)) * sy;
+    d.box.left = (d.box.left + static_cast<double>(region.x0)) * sx;
+    d.box.height *= sy;
+    d.box.width *= sx;
+    render(pixels.data_ptr<uint8_t>(), dh, dw, 3, d, oh, ow, out);
+  }
+  return {decoded.truncated, denominator};
+}
+
+void Transform::render(const uint8_t* src, int64_t h, int64_t w, int64_t c, const Draw& d,
+                       int64_t oh, int64_t ow, float* out) const {
   const auto& o = options_;
   const auto channels = static_cast<int64_t>(o.normalization.mean.size());
-  if (channels != c && channels != 1)
-    throw Error("transform: image has " + std::to_string(c) + " channels, the normalisation " +
-                std::to_string(channels));
-  const auto [oh, ow] = output_size(h, w);
-  const uint8_t* src = source.data_ptr<uint8_t>();
   const int64_t plane = oh * ow;
-
-  // Random draws in a fixed order: geometry, flip, colour.
-  Box box{0, 0, static_cast<double>(h), static_cast<double>(w)};
-  bool resample = false;
-  if (o.random_resized_crop) {
-    box = random_resized_box(o, rng, h, w);
-    resample = true;
-  } else {
-    // Crop of the output size from the zero-padded image; without random_crop, the centre crop.
-    const int64_t span_y = h + 2 * o.pad - oh, span_x = w + 2 * o.pad - ow;
-    const int64_t ty = o.random_crop ? rng.integer(0, std::max<int64_t>(span_y, 0)) : span_y / 2;
-    const int64_t tx = o.random_crop ? rng.integer(0, std::max<int64_t>(span_x, 0)) : span_x / 2;
-    box = {static_cast<double>(ty - o.pad), static_cast<double>(tx - o.pad),
-           static_cast<double>(oh), static_cast<double>(ow)};
-  }
-  const bool flip = o.hflip_probability > 0 && rng.bernoulli(o.hflip_probability);
-  const double brightness =
-      o.brightness > 0 ? rng.uniform(std::max(0.0, 1.0 - o.brightness), 1.0 + o.brightness) : 1.0;
-  const double contrast =
-      o.contrast > 0 ? rng.uniform(std::max(0.0, 1.0 - o.contrast), 1.0 + o.contrast) : 1.0;
+  const CropBox& box = d.box;
+  const bool flip = d.flip;
 
   constexpr float kScale = 1.0f / 255.0f;
-  if (!resample) {
+  if (!d.resample) {
     // Integer crop: each output pixel is one input pixel or padding (zero).
     const auto top = static_cast<int64_t>(box.top), left = static_cast<int64_t>(box.left);
     for (int64_t ch = 0; ch < c; ++ch) {
@@ -176,35 +237,45 @@ void Transform::apply(const RawImage& image, SampleRng& rng, float* out) const {
       }
     }
   } else {
-    // Bilinear resize of the box to the output size (half-pixel centres, edges clamped).
+    // Bilinear resize of the box to the output size (half-pixel centres, edges clamped). The
+    // column taps are the same for every row: computed once.
     const double sy_scale = box.height / static_cast<double>(oh);
     const double sx_scale = box.width / static_cast<double>(ow);
+    std::vector<int64_t> x0s(static_cast<std::size_t>(ow)), x1s(static_cast<std::size_t>(ow));
+    std::vector<float> wxs(static_cast<std::size_t>(ow));
+    for (int64_t x = 0; x < ow; ++x) {
+      const int64_t xs = flip ? ow - 1 - x : x;
+      const double fx = std::clamp(box.left + (xs + 0.5) * sx_scale - 0.5, 0.0, double(w - 1));
+      const auto x0 = static_cast<int64_t>(fx);
+      x0s[x] = x0 * c;
+      x1s[x] = std::min(x0 + 1, w - 1) * c;
+      wxs[x] = static_cast<float>(fx - x0);
+    }
     for (int64_t y = 0; y < oh; ++y) {
       const double fy = std::clamp(box.top + (y + 0.5) * sy_scale - 0.5, 0.0, double(h - 1));
       const auto y0 = static_cast<int64_t>(fy);
       const int64_t y1 = std::min(y0 + 1, h - 1);
       const auto wy = static_cast<float>(fy - y0);
-      for (int64_t x = 0; x < ow; ++x) {
-        const int64_t xs = flip ? ow - 1 - x : x;
-        const double fx = std::clamp(box.left + (xs + 0.5) * sx_scale - 0.5, 0.0, double(w - 1));
-        const auto x0 = static_cast<int64_t>(fx);
-        const int64_t x1 = std::min(x0 + 1, w - 1);
-        const auto wx = static_cast<float>(fx - x0);
-        for (int64_t ch = 0; ch < c; ++ch) {
-          const float a = src[(y0 * w + x0) * c + ch], b = src[(y0 * w + x1) * c + ch];
-          const float d = src[(y1 * w + x0) * c + ch], e = src[(y1 * w + x1) * c + ch];
-          const float top_v = a + (b - a) * wx, bottom_v = d + (e - d) * wx;
-          out[ch * plane + y * ow + x] = (top_v + (bottom_v - top_v) * wy) * kScale;
+      const uint8_t* row0 = src + y0 * w * c;
+      const uint8_t* row1 = src + y1 * w * c;
+      for (int64_t ch = 0; ch < c; ++ch) {
+        float* dst = out + ch * plane + y * ow;
+        for (int64_t x = 0; x < ow; ++x) {
+          const int64_t i0 = x0s[x] + ch, i1 = x1s[x] + ch;
+          const float wx = wxs[x];
+          const float a = row0[i0], b = row0[i1], e = row1[i0], f = row1[i1];
+          const float top_v = a + (b - a) * wx, bottom_v = e + (f - e) * wx;
+          dst[x] = (top_v + (bottom_v - top_v) * wy) * kScale;
         }
       }
     }
   }
 
   const int64_t total = c * plane;
-  if (brightness != 1.0 || contrast != 1.0) {
-    const auto b = static_cast<float>(brightness);
+  if (d.brightness != 1.0 || d.contrast != 1.0) {
+    const auto b = static_cast<float>(d.brightness);
     for (int64_t i = 0; i < total; ++i) out[i] = std::min(out[i] * b, 1.0f);
-    if (contrast != 1.0) {
+    if (d.contrast != 1.0) {
       // Blend with the mean grey level, as torchvision's adjust_contrast.
       double mean = 0.0;
       if (c == 3) {
@@ -215,8 +286,20 @@ void Transform::apply(const RawImage& image, SampleRng& rng, float* out) const {
         for (int64_t i = 0; i < total; ++i) mean += out[i];
         mean /= static_cast<double>(total);
       }
-      const auto m = static_cast<float>(mean), k = static_cast<float>(contrast);
+      const auto m = static_cast<float>(mean), k = static_cast<float>(d.contrast);
       for (int64_t i = 0; i < total; ++i) out[i] = std::clamp((out[i] - m) * k + m, 0.0f, 1.0f);
+    }
+  }
+  if (c == 3 && (d.saturation != 1.0 || d.grey)) {
+    // Saturation blends each pixel with its own grey level (torchvision's adjust_saturation);
+    // grey-scale is saturation 0.
+    const float k = d.grey ? 0.0f : static_cast<float>(d.saturation);
+    for (int64_t i = 0; i < plane; ++i) {
+      const float g = 0.299f * out[i] + 0.587f * out[plane + i] + 0.114f * out[2 * plane + i];
+      for (int64_t ch = 0; ch < 3; ++ch) {
+        float& v = out[ch * plane + i];
+        v = std::clamp(g + (v - g) * k, 0.0f, 1.0f);
+      }
     }
   }
   for (int64_t ch = 0; ch < c; ++ch) {
@@ -238,32 +321,51 @@ torch::Tensor Transform::operator()(const RawImage& image, uint64_t seed, int64_
   return out;
 }
 
-Transform eval_transform(const std::string& dataset_name) {
-  TransformOptions options;
-  options.normalization = dataset_normalization(dataset_name);
-  return Transform(std::move(options));
+bool is_file_dataset(const std::string& dataset_name) {
+  return dataset_name != "fashion_mnist";
 }
 
-Transform train_transform(const std::string& dataset_name, bool augment) {
+Transform eval_transform(const config::DataConfig& data) {
   TransformOptions options;
-  options.normalization = dataset_normalization(dataset_name);
-  if (augment) {
-    options.pad = 2;
-    options.random_crop = true;
-    options.hflip_probability = 0.5;
+  options.normalization = dataset_normalization(data.name);
+  if (is_file_dataset(data.name)) {
+    options.output_size = data.image_size;
+    options.center_crop_fraction = data.eval_crop_fraction;
   }
   return Transform(std::move(options));
 }
 
-Transform simclr_transform(const std::string& dataset_name, int64_t output_size) {
+Transform train_transform(const config::DataConfig& data) {
+  if (!data.augment) return eval_transform(data);
   TransformOptions options;
-  options.normalization = dataset_normalization(dataset_name);
+  options.normalization = dataset_normalization(data.name);
+  options.hflip_probability = 0.5;
+  if (is_file_dataset(data.name)) {
+    options.output_size = data.image_size;
+    options.random_resized_crop = true;
+  } else {
+    options.pad = 2;
+    options.random_crop = true;
+  }
+  return Transform(std::move(options));
+}
+
+Transform simclr_transform(const config::DataConfig& data, int64_t output_size) {
+  TransformOptions options;
+  options.normalization = dataset_normalization(data.name);
   options.output_size = output_size;
   options.random_resized_crop = true;
   options.scale_min = 0.2;
   options.hflip_probability = 0.5;
   options.brightness = 0.4;
   options.contrast = 0.4;
+  if (is_file_dataset(data.name)) {
+    // SimCLR's ImageNet recipe (hue jitter aside).
+    if (output_size == 0) options.output_size = data.image_size;
+    options.scale_min = 0.08;
+    options.saturation = 0.4;
+    options.grayscale_probability = 0.2;
+  }
   return Transform(std::move(options));
 }
 

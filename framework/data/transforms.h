@@ -11,7 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "framework/config/experiment_config.h"
 #include "framework/data/dataset.h"
+#include "framework/data/image_decoder.h"
 
 namespace fct::data {
 
@@ -53,9 +55,29 @@ struct TransformOptions {
   double scale_max = 1.0;
   double ratio_min = 3.0 / 4.0;
   double ratio_max = 4.0 / 3.0;
+  // Evaluation crop of large images: torchvision's Resize(s / f) + CenterCrop(s) with s the
+  // output size and f this fraction of the shorter side (0.875 = 224 of 256); 0 = off.
+  double center_crop_fraction = 0.0;
   // Colour jitter: factors drawn from [max(0, 1 - x), 1 + x]; 0 = off.
   double brightness = 0.0;
   double contrast = 0.0;
+  double saturation = 0.0;
+  // Probability of turning the image grey (SimCLR's RandomGrayscale); 0 = off.
+  double grayscale_probability = 0.0;
+};
+
+// A crop box in input coordinates (may extend past the image: those pixels are zero).
+struct CropBox {
+  double top = 0;
+  double left = 0;
+  double height = 0;
+  double width = 0;
+};
+
+// What apply_encoded met on the way.
+struct EncodedResult {
+  bool truncated = false;     // the JPEG was cut short; the pixels that decoded were used
+  int scale_denominator = 1;  // the DCT-domain scale it was decoded at
 };
 
 class Transform {
@@ -69,6 +91,13 @@ class Transform {
   // Writes the transformed image, float [C, H_out, W_out] contiguous, to `out`. Throws fct::Error
   // for an image of the wrong dtype, rank or channel count.
   void apply(const RawImage& image, SampleRng& rng, float* out) const;
+  // The same for an image file: the crop is drawn from the header's size, then the file is decoded
+  // at the smallest DCT scale that keeps the crop at least as large as the output (see
+  // ImageDecoder::scale_for), so a 500x375 photograph cropped to 224x224 is mostly decoded at 1/2.
+  // Output shape: output_size(region height, region width) with 3 channels. Throws DataError
+  // naming the file when it does not decode.
+  EncodedResult apply_encoded(ImageDecoder& decoder, const EncodedImage& file, SampleRng& rng,
+                              float* out) const;
   // The same into a new tensor, with the random stream of (seed, epoch, sample_id).
   torch::Tensor operator()(const RawImage& image, uint64_t seed, int64_t epoch,
                            int64_t sample_id) const;
@@ -76,17 +105,37 @@ class Transform {
   const TransformOptions& options() const { return options_; }
 
  private:
+  // The random draws of one sample, in the coordinates of the image it was drawn for.
+  struct Draw {
+    CropBox box;
+    bool resample = false;  // bilinear resize of box (else an integer crop with zero padding)
+    bool flip = false;
+    double brightness = 1.0, contrast = 1.0, saturation = 1.0;
+    bool grey = false;
+  };
+  Draw draw(int64_t height, int64_t width, SampleRng& rng) const;
+  void render(const uint8_t* pixels, int64_t height, int64_t width, int64_t channels,
+              const Draw& draw, int64_t out_height, int64_t out_width, float* out) const;
+  void check_channels(int64_t channels) const;
+
   TransformOptions options_;
 };
 
-// Normalisation only.
-Transform eval_transform(const std::string& dataset_name);
-// Training transform: with `augment`, random crop from the image zero-padded by 2 pixels and a
-// horizontal flip with probability 0.5 (the light augmentation for small grey images); without,
-// the evaluation transform.
-Transform train_transform(const std::string& dataset_name, bool augment);
-// A SimCLR view for small images: random resized crop (scale 0.2..1) to `output_size` (0 = each
-// image's own size), flip, brightness and contrast jitter 0.4.
-Transform simclr_transform(const std::string& dataset_name, int64_t output_size = 0);
+// Whether `dataset_name` is a dataset of image files (ImageNet, Places-365, VGG-Face2, folders),
+// whose transforms crop and resize to data.image_size, rather than small in-memory images.
+bool is_file_dataset(const std::string& dataset_name);
+
+// Evaluation: small images are only normalised; image files are resized and centre-cropped to
+// data.image_size (data.eval_crop_fraction of the shorter side).
+Transform eval_transform(const config::DataConfig& data);
+// Training with data.augment: small images get a random crop from the image zero-padded by 2
+// pixels and a flip (p = 0.5); image files a random resized crop (scale 0.08-1) to data.image_size
+// and a flip. Without augment, the evaluation transform.
+Transform train_transform(const config::DataConfig& data);
+// A SimCLR view: random resized crop (scale 0.2-1 for small images, 0.08-1 for image files) to
+// `output_size` (0 = data.image_size for files, each image's own size for small images), flip,
+// brightness, contrast (and for colour images saturation) jitter 0.4, grey-scale with p = 0.2
+// for colour images.
+Transform simclr_transform(const config::DataConfig& data, int64_t output_size = 0);
 
 }  // namespace fct::data

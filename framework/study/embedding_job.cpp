@@ -20,7 +20,7 @@ void run_embedding_job(const EmbeddingJob& job, dist::Communicator& comm) {
   config::DataConfig data = job.data;
   data.classes.clear();
   data.limit = job.data.limit;
-  const auto dataset = data::make_dataset(data, job.split);
+  const auto dataset = data::make_dataset(data, job.split, &comm);
 
   store::Attributes attributes{{"model", model.info.name},       {"model_hash", model.hash},
                                {"model_kind", model.info.kind},  {"config", model.info.config_yaml},
@@ -41,7 +41,7 @@ void run_embedding_job(const EmbeddingJob& job, dist::Communicator& comm) {
   options.device = job.device;
   options.show_progress = job.show_progress;
   options.label = "embed " + model.info.name;
-  train::write_embeddings(comm, *dataset, data::eval_transform(job.data.name), encoders,
+  train::write_embeddings(comm, *dataset, data::eval_transform(job.data), encoders,
                           job.output_path, attributes, options);
   spdlog::info("embedded {} {} samples with {} into {}", dataset->size(), job.split,
                model.info.name, job.output_path);

@@ -188,7 +188,7 @@ StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
                         {layout.feature_cache()},
                         {}},
                        [&](bool) {
-                         const auto dataset = data::make_dataset(data, data.train_split);
+                         const auto dataset = data::make_dataset(data, data.train_split, &comm);
                          train::Encoders encoders;
                          auto old_model = models::load_embedding_model(layout.model("old"));
                          auto side_model = models::load_side_info_model(layout.model("side_info"));
@@ -205,7 +205,7 @@ StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
                          extraction.show_progress = options.show_progress;
                          extraction.label = "feature cache";
                          train::write_embeddings(comm, *dataset,
-                                                 data::train_transform(data.name, data.augment),
+                                                 data::train_transform(data),
                                                  encoders, layout.feature_cache(),
                                                  {{"model", "feature cache"},
                                                   {"model_hash", old_model.hash},

@@ -15,7 +15,7 @@ namespace fct::train {
 torch::Tensor class_mean_embeddings(const config::ExperimentConfig& config,
                                     models::EmbeddingModel& model, int64_t samples_per_class,
                                     dist::Communicator& comm, torch::Device device) {
-  const auto dataset = data::make_dataset(config.data, config.data.train_split);
+  const auto dataset = data::make_dataset(config.data, config.data.train_split, &comm);
   const int64_t classes = dataset->num_classes();
   // The first samples_per_class samples of each class, in split order, spread over the ranks.
   std::vector<int64_t> taken(static_cast<std::size_t>(classes), 0);
@@ -39,7 +39,7 @@ torch::Tensor class_mean_embeddings(const config::ExperimentConfig& config,
   data::LoaderOptions options;
   options.batch_size = config.schedule.eval_batch_size;
   options.threads = config.data.loader_threads;
-  data::BatchLoader loader(*dataset, mine, data::eval_transform(config.data.name), options);
+  data::BatchLoader loader(*dataset, mine, data::eval_transform(config.data), options);
   while (auto batch = loader.next()) {
     const auto embedding = model->embed(batch->images.to(device)).to(torch::kCPU, torch::kFloat64);
     sums.index_add_(0, batch->labels, embedding);

@@ -51,6 +51,7 @@ void write_embeddings(dist::Communicator& comm, const data::Dataset& dataset,
     loader_options.threads = options.loader_threads;
     loader_options.seed = options.seed;
     loader_options.epoch = view;
+    loader_options.pin_memory = options.device.is_cuda();
     data::BatchLoader loader(dataset, indices, transform, loader_options);
     int64_t row = view * n + begin;
     for (int64_t round = 0; round < rounds_per_view; ++round) {

@@ -6,6 +6,7 @@
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
 #include "framework/models/model_file.h"
+#include "framework/train/input_report.h"
 #include "framework/train/simclr_task.h"
 #include "framework/train/supervised_training.h"
 
@@ -14,8 +15,8 @@ namespace fct::train {
 TrainSummary train_side_info(const config::ExperimentConfig& config,
                              const config::SimclrConfig& simclr, dist::Communicator& comm,
                              const TrainerOptions& options) {
-  const auto train_set = data::make_dataset(config.data, config.data.train_split);
-  const auto val_set = data::make_dataset(config.data, config.data.val_split);
+  const auto train_set = data::make_dataset(config.data, config.data.train_split, &comm);
+  const auto val_set = data::make_dataset(config.data, config.data.val_split, &comm);
   spdlog::info("side-info: SimCLR on {} ({} unlabelled training images), s = {}, temperature {}",
                config.data.name, train_set->size(), config.model.embedding_dim, simclr.temperature);
 
@@ -24,11 +25,12 @@ TrainSummary train_side_info(const config::ExperimentConfig& config,
   SimclrTask task(model, simclr.temperature, comm, options.device);
   // Validation views are augmented like training views: the metric asks whether two views of a
   // held-out image find each other.
-  const auto views = data::simclr_transform(config.data.name);
+  const auto views = data::simclr_transform(config.data);
   Trainer trainer(config, comm, options);
   const TrainSummary summary = trainer.run(task, data::ImageBatchSource(*train_set, views),
                                            data::ImageBatchSource(*val_set, views));
 
+  const nlohmann::json inputs = input_report({{"train", train_set.get()}, {"val", val_set.get()}}, comm);
   if (comm.rank() == 0 && summary.finished) {
     save_model_file(model_path(options.run_directory), *model,
                     {models::kSideInfoKind, config.name,
@@ -36,7 +38,7 @@ TrainSummary train_side_info(const config::ExperimentConfig& config,
                                                  train_set->channels(), simclr.projection_dim),
                      config::to_yaml(config) + "---\n" + config::to_yaml(simclr)});
     write_training_summary(options.run_directory, summary, comm.size(),
-                           {{"val_pair_accuracy", summary.val_metric}});
+                           {{"val_pair_accuracy", summary.val_metric}, {"inputs", inputs}});
   }
   comm.barrier();
   return summary;

@@ -8,6 +8,7 @@
 #include "framework/config/config_writer.h"
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
+#include "framework/train/input_report.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
 #include "framework/losses/classification_loss.h"
@@ -48,8 +49,8 @@ void write_training_summary(const std::string& run_directory, const TrainSummary
 TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Communicator& comm,
                               const TrainerOptions& options,
                               std::unique_ptr<losses::ClassificationLoss> loss) {
-  const auto train_set = data::make_dataset(config.data, config.data.train_split);
-  const auto val_set = data::make_dataset(config.data, config.data.val_split);
+  const auto train_set = data::make_dataset(config.data, config.data.train_split, &comm);
+  const auto val_set = data::make_dataset(config.data, config.data.val_split, &comm);
   spdlog::info("data: {} ({} training samples, {} validation samples, {} classes)",
                config.data.name, train_set->size(), val_set->size(), train_set->num_classes());
 
@@ -66,9 +67,10 @@ TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Comm
   SupervisedTask task(model, std::move(loss), options.device);
   Trainer trainer(config, comm, options);
   const TrainSummary summary =
-      trainer.run(task, *train_set, data::train_transform(config.data.name, config.data.augment),
-                  *val_set, data::eval_transform(config.data.name));
+      trainer.run(task, *train_set, data::train_transform(config.data),
+                  *val_set, data::eval_transform(config.data));
 
+  const nlohmann::json inputs = input_report({{"train", train_set.get()}, {"val", val_set.get()}}, comm);
   if (comm.rank() == 0 && summary.finished) {
     // Classifier output j is the j-th smallest class of the subset (ClassSubset sorts).
     std::vector<int64_t> classes = config.data.classes;
@@ -83,7 +85,8 @@ TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Comm
     write_training_summary(options.run_directory, summary, comm.size(),
                            {{"val_accuracy", summary.val_metric},
                             {"num_classes", train_set->num_classes()},
-                            {"parameters", parameter_count}});
+                            {"parameters", parameter_count},
+                            {"inputs", inputs}});
   }
   comm.barrier();
   return summary;

@@ -180,6 +180,7 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
     eval_options.drop_last = false;
     eval_options.seed = static_cast<uint64_t>(config_.seed);
     eval_options.views = task.views();
+    eval_options.pin_memory = options_.device.is_cuda();
     const auto eval_loader = val_set.open(eval_shard(val_set.size(), rank, world), eval_options);
     EvalCounts counts;
     while (auto batch = eval_loader->next()) {
@@ -212,6 +213,7 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
     loader_options.seed = static_cast<uint64_t>(config_.seed);
     loader_options.epoch = epoch;
     loader_options.views = task.views();
+    loader_options.pin_memory = options_.device.is_cuda();
     const auto loader = train_set.open(sampler.indices(epoch), loader_options);
 
     ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(schedule.epochs),

@@ -59,16 +59,16 @@ TrainSummary train_transformation(const config::ExperimentConfig& config,
                             options.device);
     summary = trainer.run(task, train_rows, val_rows);
   } else {
-    const auto train_set = data::make_dataset(config.data, config.data.train_split);
-    const auto val_set = data::make_dataset(config.data, config.data.val_split);
+    const auto train_set = data::make_dataset(config.data, config.data.train_split, &comm);
+    const auto val_set = data::make_dataset(config.data, config.data.val_split, &comm);
     const auto side = use_side_info ? side_model.model : models::SimclrModel(nullptr);
     TransformationTask task(
         h, std::make_unique<ModelFeatures>(old_model.model, side, new_model.model, options.device),
         std::make_unique<ModelFeatures>(old_model.model, side, new_model.model, options.device),
         freeze_epoch, options.device);
     summary =
-        trainer.run(task, *train_set, data::train_transform(config.data.name, config.data.augment),
-                    *val_set, data::eval_transform(config.data.name));
+        trainer.run(task, *train_set, data::train_transform(config.data),
+                    *val_set, data::eval_transform(config.data));
   }
 
   if (comm.rank() == 0 && summary.finished) {

@@ -43,7 +43,7 @@ TEST(BatchLoader, IdenticalForAnyThreadCountAndCoversIndices) {
   const std::vector<int64_t> indices = shuffled(1000, 3);
   std::vector<std::vector<Batch>> runs;
   for (int64_t threads : {0, 1, 3}) {
-    BatchLoader loader(dataset, indices, train_transform("fashion_mnist", true),
+    BatchLoader loader(dataset, indices, train_transform(fct::config::DataConfig{}),
                        options(64, threads));
     EXPECT_EQ(loader.num_batches(), 16);
     runs.push_back(drain(loader));
@@ -70,20 +70,20 @@ TEST(BatchLoader, IdenticalForAnyThreadCountAndCoversIndices) {
       EXPECT_TRUE(torch::equal(runs[0][b].ids, runs[r][b].ids));
     }
   // Labels and eval images agree with the dataset.
-  BatchLoader eval(dataset, {5, 0, 7}, eval_transform("fashion_mnist"), options(8, 2));
+  BatchLoader eval(dataset, {5, 0, 7}, eval_transform(fct::config::DataConfig{}), options(8, 2));
   const auto batch = eval.next();
   ASSERT_TRUE(batch.has_value());
   EXPECT_EQ(batch->labels[1].item<int64_t>(), dataset.label(0));
   EXPECT_TRUE(
-      torch::allclose(batch->images[2], eval_transform("fashion_mnist")(dataset.read(7), 0, 0, 7)));
+      torch::allclose(batch->images[2], eval_transform(fct::config::DataConfig{})(dataset.read(7), 0, 0, 7)));
   EXPECT_FALSE(eval.next().has_value());
   EXPECT_FALSE(eval.next().has_value());
 }
 
 TEST(BatchLoader, SameSampleSameAugmentationWhateverItsPosition) {
   const testing::FakeDataset dataset(std::vector<int64_t>(10, 0), 1, 12, 12);
-  BatchLoader a(dataset, {3, 4, 5}, train_transform("fashion_mnist", true), options(2, 0));
-  BatchLoader b(dataset, {5, 3}, train_transform("fashion_mnist", true), options(4, 2));
+  BatchLoader a(dataset, {3, 4, 5}, train_transform(fct::config::DataConfig{}), options(2, 0));
+  BatchLoader b(dataset, {5, 3}, train_transform(fct::config::DataConfig{}), options(4, 2));
   const Batch first = *a.next(), second = *a.next(), other = *b.next();
   EXPECT_TRUE(torch::equal(first.images[0], other.images[1]));   // sample 3
   EXPECT_TRUE(torch::equal(second.images[0], other.images[0]));  // sample 5
@@ -93,15 +93,15 @@ TEST(BatchLoader, DropOrKeepThePartialLastBatch) {
   const testing::FakeDataset dataset(std::vector<int64_t>(10, 0), 1);
   const std::vector<int64_t> indices = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
   for (int64_t threads : {0, 2}) {
-    BatchLoader keep(dataset, indices, eval_transform("fashion_mnist"), options(4, threads, false));
+    BatchLoader keep(dataset, indices, eval_transform(fct::config::DataConfig{}), options(4, threads, false));
     const auto kept = drain(keep);
     ASSERT_EQ(kept.size(), 3u);
     EXPECT_EQ(kept[2].ids.size(0), 2);
     EXPECT_EQ(kept[2].ids[1].item<int64_t>(), 1009);
-    BatchLoader drop(dataset, indices, eval_transform("fashion_mnist"), options(4, threads, true));
+    BatchLoader drop(dataset, indices, eval_transform(fct::config::DataConfig{}), options(4, threads, true));
     EXPECT_EQ(drop.num_batches(), 2);
     EXPECT_EQ(drain(drop).size(), 2u);
-    BatchLoader empty(dataset, {}, eval_transform("fashion_mnist"), options(4, threads));
+    BatchLoader empty(dataset, {}, eval_transform(fct::config::DataConfig{}), options(4, threads));
     EXPECT_FALSE(empty.next().has_value());
   }
 }
@@ -112,7 +112,7 @@ TEST(BatchLoader, WorkerErrorReachesConsumerWithSampleId) {
   std::vector<int64_t> indices(40);
   std::iota(indices.begin(), indices.end(), 0);
   for (int64_t threads : {0, 1, 3}) {
-    BatchLoader loader(dataset, indices, train_transform("fashion_mnist", true),
+    BatchLoader loader(dataset, indices, train_transform(fct::config::DataConfig{}),
                        options(4, threads));
     for (int b = 0; b < 3; ++b) ASSERT_TRUE(loader.next().has_value()) << threads;
     try {
@@ -132,8 +132,8 @@ TEST(BatchLoader, SeveralViewsPerSampleViewZeroIsTheSingleView) {
   const std::vector<int64_t> indices = {4, 9, 2};
   auto two = options(3, 0);
   two.views = 2;
-  BatchLoader single(dataset, indices, train_transform("fashion_mnist", true), options(3, 0));
-  BatchLoader multi(dataset, indices, train_transform("fashion_mnist", true), two);
+  BatchLoader single(dataset, indices, train_transform(fct::config::DataConfig{}), options(3, 0));
+  BatchLoader multi(dataset, indices, train_transform(fct::config::DataConfig{}), two);
   const auto a = drain(single);
   const auto b = drain(multi);
   ASSERT_EQ(a.size(), 1u);
@@ -145,7 +145,7 @@ TEST(BatchLoader, SeveralViewsPerSampleViewZeroIsTheSingleView) {
   EXPECT_FALSE(b[0].images.slice(0, 3, 6).equal(a[0].images));  // view 1: other draws
   // The same with worker threads.
   two.threads = 2;
-  BatchLoader threaded(dataset, indices, train_transform("fashion_mnist", true), two);
+  BatchLoader threaded(dataset, indices, train_transform(fct::config::DataConfig{}), two);
   EXPECT_TRUE(drain(threaded)[0].images.equal(b[0].images));
 }
 
@@ -167,16 +167,16 @@ TEST(RowBatchSource, RowsAsIdsLabelsAndNoImages) {
 
 TEST(BatchLoader, BadIndexIsRejectedUpFront) {
   const testing::FakeDataset dataset(std::vector<int64_t>(4, 0), 1);
-  EXPECT_THROW(BatchLoader(dataset, {0, 4}, eval_transform("fashion_mnist"), options(2, 2)),
+  EXPECT_THROW(BatchLoader(dataset, {0, 4}, eval_transform(fct::config::DataConfig{}), options(2, 2)),
                DataError);
-  EXPECT_THROW(BatchLoader(dataset, {0}, eval_transform("fashion_mnist"), options(0, 0)), Error);
+  EXPECT_THROW(BatchLoader(dataset, {0}, eval_transform(fct::config::DataConfig{}), options(0, 0)), Error);
 }
 
 TEST(BatchLoader, DestructionMidEpochJoinsWorkers) {
   const FashionMnistDataset dataset("", "test");
   const auto start = std::chrono::steady_clock::now();
   for (int round = 0; round < 20; ++round) {
-    BatchLoader loader(dataset, shuffled(10000, round), train_transform("fashion_mnist", true),
+    BatchLoader loader(dataset, shuffled(10000, round), train_transform(fct::config::DataConfig{}),
                        options(32, 3));
     if (round % 2 == 0) loader.next();  // half consume one batch, half none
   }

@@ -31,7 +31,7 @@ TEST(SampleRng, DeterministicPerKey) {
 }
 
 TEST(Transforms, EvalNormalisesFashionMnist) {
-  const Transform transform = eval_transform("fashion_mnist");
+  const Transform transform = eval_transform(fct::config::DataConfig{});
   EXPECT_FALSE(transform.is_random());
   const RawImage image = ramp(28, 28);
   const torch::Tensor out = transform(image, 0, 0, 0);
@@ -43,7 +43,7 @@ TEST(Transforms, EvalNormalisesFashionMnist) {
 }
 
 TEST(Transforms, AugmentationIsDeterministicPerSeedEpochAndId) {
-  const Transform transform = train_transform("fashion_mnist", /*augment=*/true);
+  const Transform transform = train_transform(fct::config::DataConfig{});
   EXPECT_TRUE(transform.is_random());
   const RawImage image = ramp(28, 28);
   const torch::Tensor a = transform(image, 7, 3, 42);
@@ -60,10 +60,10 @@ TEST(Transforms, AugmentationIsDeterministicPerSeedEpochAndId) {
 }
 
 TEST(Transforms, PaddedCropAndFlipAreShiftsOfTheImage) {
-  const Transform transform = train_transform("fashion_mnist", true);
+  const Transform transform = train_transform(fct::config::DataConfig{});
   const RawImage image = ramp(28, 28);
   const float zero = (0.0f - 0.2860f) / 0.3530f;
-  const torch::Tensor plain = eval_transform("fashion_mnist")(image, 0, 0, 0)[0];
+  const torch::Tensor plain = eval_transform(fct::config::DataConfig{})(image, 0, 0, 0)[0];
   bool saw_flip = false, saw_plain = false;
   for (int64_t id = 0; id < 64; ++id) {
     const torch::Tensor out = transform(image, 0, 0, id)[0];
@@ -91,7 +91,7 @@ TEST(Transforms, PaddedCropAndFlipAreShiftsOfTheImage) {
 }
 
 TEST(Transforms, SimclrViewShapeRangeAndDeterminism) {
-  const Transform transform = simclr_transform("fashion_mnist", 24);
+  const Transform transform = simclr_transform(fct::config::DataConfig{}, 24);
   const RawImage image = ramp(28, 28);
   const torch::Tensor a = transform(image, 1, 0, 5);
   ASSERT_EQ(a.sizes(), (std::vector<int64_t>{1, 24, 24}));

@@ -46,7 +46,7 @@ TEST(FeatureCache, ViewsMatchTheOnTheFlyFeaturesOfEachEpoch) {
   model.embedding_dim = 10;
   auto new_model = models::make_embedding_model(model, 1, 10);
 
-  const auto transform = data::train_transform("fashion_mnist", true);
+  const auto transform = data::train_transform(fct::config::DataConfig{});
   Encoders encoders{old_model, side, new_model};
   ExtractionOptions options;
   options.views = 2;

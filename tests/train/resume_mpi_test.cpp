@@ -54,8 +54,8 @@ std::vector<torch::Tensor> train_and_collect(const config::ExperimentConfig& con
   options.stop_after_epochs = stop_after_epochs;
   options.show_progress = false;
   Trainer trainer(config, comm, options);
-  trainer.run(task, *train_set, data::train_transform("fashion_mnist", true), *val_set,
-              data::eval_transform("fashion_mnist"));
+  trainer.run(task, *train_set, data::train_transform(fct::config::DataConfig{}), *val_set,
+              data::eval_transform(fct::config::DataConfig{}));
   std::vector<torch::Tensor> state;
   for (const auto& p : model->parameters()) state.push_back(p.detach().clone());
   for (const auto& b : model->buffers()) state.push_back(b.detach().clone());

@@ -1,0 +1,178 @@
+#include "framework/data/index_cache.h"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "framework/core/atomic_file.h"
+#include "framework/core/error.h"
+#include "framework/core/hash.h"
+
+namespace fct::data {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr const char* kCacheFormat = "fct-index-cache-1";
+
+// A file's (size, mtime) or a directory's mtime, as JSON; null when it does not exist.
+nlohmann::json stamp(const std::string& path, bool is_file) {
+  std::error_code error;
+  const auto mtime = fs::last_write_time(path, error);
+  if (error) return nullptr;
+  nlohmann::json result = {{"mtime", static_cast<int64_t>(mtime.time_since_epoch().count())}};
+  if (is_file) {
+    const auto size = fs::file_size(path, error);
+    if (error) return nullptr;
+    result["size"] = static_cast<int64_t>(size);
+  }
+  return result;
+}
+
+nlohmann::json stamps(const IndexSources& sources) {
+  nlohmann::json files = nlohmann::json::object(), directories = nlohmann::json::object();
+  for (const auto& f : sources.files) files[f] = stamp(f, true);
+  for (const auto& d : sources.directories) directories[d] = stamp(d, false);
+  return {{"files", files}, {"directories", directories}};
+}
+
+// "" when every source still has its recorded stamp, else what changed.
+std::string changed_source(const nlohmann::json& recorded) {
+  for (const auto& [kind, is_file] : {std::pair{"files", true}, std::pair{"directories", false}})
+    for (const auto& [path, value] : recorded.at(kind).items())
+      if (stamp(path, is_file) != value) return path + " changed";
+  return "";
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw DataError("cannot open " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+torch::Device tensor_device(const dist::Communicator& comm) {
+  return comm.name() == "nccl" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
+}
+
+}  // namespace
+
+std::string index_cache_path(const std::string& cache_dir, const std::string& layout,
+                             const std::string& root, const std::string& split) {
+  const std::string absolute = fs::absolute(root).lexically_normal().string();
+  std::string safe_split = split;
+  for (char& c : safe_split)
+    if (c == '/' || c == '\\' || c == ' ') c = '_';
+  return (fs::path(cache_dir) / (layout + "-" + safe_split + "-" + to_hex(fnv1a(absolute)) +
+                                 ".fctindex"))
+      .string();
+}
+
+IndexLoad load_or_build_index(const ImageLayout& layout, const IndexRequest& request) {
+  const auto start = std::chrono::steady_clock::now();
+  IndexLoad result;
+  if (!request.cache_dir.empty())
+    result.cache_path =
+        index_cache_path(request.cache_dir, layout.name(), request.root, request.split);
+
+  // Cache file: one JSON line (format, sources and their stamps), then the index blob.
+  if (!result.cache_path.empty() && !request.rebuild && fs::exists(result.cache_path)) {
+    try {
+      const std::string text = read_file(result.cache_path);
+      const auto newline = text.find('\n');
+      if (newline == std::string::npos) throw DataError("no header line");
+      const auto header = nlohmann::json::parse(text.substr(0, newline));
+      if (header.value("format", "") != kCacheFormat) {
+        result.stale_reason = "written by another fct version";
+      } else {
+        result.stale_reason = changed_source(header.at("sources"));
+        if (result.stale_reason.empty()) {
+          result.index = deserialize_index(text.substr(newline + 1), result.cache_path);
+          result.from_cache = true;
+        }
+      }
+    } catch (const std::exception& e) {
+      // A damaged cache is only a slower start: rebuild it, but say so.
+      result.stale_reason = std::string("unreadable (") + e.what() + ")";
+    }
+    if (!result.stale_reason.empty())
+      spdlog::info("data: index cache {} is stale: {}; rescanning", result.cache_path,
+                   result.stale_reason);
+  }
+
+  if (!result.from_cache) {
+    IndexSources sources;
+    result.index = layout.scan(request.root, request.split, sources);
+    if (!result.cache_path.empty()) {
+      const nlohmann::json header = {{"format", kCacheFormat},
+                                     {"layout", layout.name()},
+                                     {"root", fs::absolute(request.root).string()},
+                                     {"split", request.split},
+                                     {"sources", stamps(sources)}};
+      std::error_code error;
+      fs::create_directories(request.cache_dir, error);
+      if (error)
+        throw DataError("cannot create the index cache directory " + request.cache_dir + ": " +
+                        error.message());
+      write_text_atomically(result.cache_path,
+                            header.dump() + "\n" + serialize_index(result.index));
+    }
+  }
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+IndexLoad shared_index(dist::Communicator* comm, const ImageLayout& layout,
+                       const IndexRequest& request) {
+  if (comm == nullptr || comm->size() == 1) return load_or_build_index(layout, request);
+
+  IndexLoad result;
+  std::string blob;
+  int64_t failed = 0;
+  std::exception_ptr failure;
+  if (comm->rank() == 0) {
+    try {
+      result = load_or_build_index(layout, request);
+      blob = serialize_index(result.index);
+    } catch (const std::exception& e) {
+      failure = std::current_exception();
+      failed = 1;
+      blob = e.what();
+    }
+  }
+  const torch::Device device = tensor_device(*comm);
+  auto header = torch::tensor({failed, static_cast<int64_t>(blob.size()),
+                               static_cast<int64_t>(result.from_cache)},
+                              torch::TensorOptions().dtype(torch::kInt64).device(device));
+  comm->broadcast(header, 0);
+  const auto values = header.cpu();
+  failed = values[0].item<int64_t>();
+  const int64_t size = values[1].item<int64_t>();
+  auto bytes = torch::empty({size}, torch::TensorOptions().dtype(torch::kUInt8));
+  if (comm->rank() == 0) std::memcpy(bytes.data_ptr<uint8_t>(), blob.data(), blob.size());
+  auto on_device = bytes.to(device);
+  comm->broadcast(on_device, 0);
+  if (failure) std::rethrow_exception(failure);
+  if (comm->rank() == 0) return result;
+
+  const auto received = on_device.cpu();
+  blob.assign(reinterpret_cast<const char*>(received.data_ptr<uint8_t>()),
+              static_cast<std::size_t>(size));
+  if (failed) throw DataError("rank 0 could not index " + layout.name() + " " + request.split +
+                              ": " + blob);
+  result.index = deserialize_index(blob, "the index broadcast by rank 0");
+  result.from_cache = values[2].item<int64_t>() != 0;
+  result.cache_path = request.cache_dir.empty()
+                          ? ""
+                          : index_cache_path(request.cache_dir, layout.name(), request.root,
+                                             request.split);
+  return result;
+}
+
+}  // namespace fct::data
