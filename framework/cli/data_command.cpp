@@ -67,12 +67,12 @@ void run_index(const DataArguments& args) {
   const config::DataConfig data = load_data_config(args);
   const auto layout = layout_of(data);
   for (const auto& split : splits_of(args, data)) {
-    const auto load = data::load_or_build_index(*layout, {data.root, split, data.cache_dir,
-                                                          args.rebuild});
+    const auto load =
+        data::load_or_build_index(*layout, {data.root, split, data.cache_dir, args.rebuild});
     std::cout << data.name << " " << split << ": " << load.index.size() << " images, "
               << load.index.classes.size() << " classes, " << load.index.problems.size()
-              << " label-list problems; " << (load.from_cache ? "cache valid" : "indexed")
-              << " in " << load.seconds << " s -> " << load.cache_path << "\n";
+              << " label-list problems; " << (load.from_cache ? "cache valid" : "indexed") << " in "
+              << load.seconds << " s -> " << load.cache_path << "\n";
   }
 }
 

@@ -206,8 +206,7 @@ void read_value(const YAML::Node& node, std::vector<int64_t>& out, const ReadCon
   std::vector<int64_t> values;
   for (std::size_t i = 0; i < node.size(); ++i) {
     const YAML::Node element = node[i];
-    const ReadContext element_context{context.source,
-                                      context.path + "[" + std::to_string(i) + "]",
+    const ReadContext element_context{context.source, context.path + "[" + std::to_string(i) + "]",
                                       element.Mark()};
     // A range may be quoted ("0-499") or plain (0-499: YAML reads it as a string anyway).
     const std::optional<std::string> text =

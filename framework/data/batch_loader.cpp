@@ -143,9 +143,9 @@ Batch BatchLoader::build(int64_t batch_index, ImageDecoder* decoder) const {
     const auto [oh, ow] = transform_.output_size(0, 0);
     if (oh <= 0 || ow <= 0)
       throw Error(dataset_.name() + ": image files need a transform with a fixed output size");
-    batch.images = torch::empty({options_.views * count, 3, oh, ow},
-                                torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(
-                                    options_.pin_memory));
+    batch.images = torch::empty(
+        {options_.views * count, 3, oh, ow},
+        torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(options_.pin_memory));
     for (int64_t k = 0; k < count; ++k) load_file_sample(indices_[begin + k], k, batch, *decoder);
   } else {
     build_raw(begin, count, batch);
@@ -174,17 +174,18 @@ void BatchLoader::load_file_sample(int64_t index, int64_t slot, Batch& batch,
       bool truncated = false;
       for (int64_t v = 0; v < options_.views; ++v) {
         SampleRng rng(view_seed(v), options_.epoch, id);
-        truncated |= transform_.apply_encoded(decoder, file, rng,
-                                              images + (v * count + slot) * sample_floats)
-                         .truncated;
+        truncated |=
+            transform_
+                .apply_encoded(decoder, file, rng, images + (v * count + slot) * sample_floats)
+                .truncated;
       }
       if (truncated && log) log->truncated(file.path);
       batch.labels.data_ptr<int64_t>()[slot] = dataset_.label(candidate);
       batch.ids.data_ptr<int64_t>()[slot] = id;
       return;
     } catch (const DataError& e) {
-      const std::string where = dataset_.name() + ": sample id " + std::to_string(id) +
-                                " (index " + std::to_string(candidate) + ")";
+      const std::string where = dataset_.name() + ": sample id " + std::to_string(id) + " (index " +
+                                std::to_string(candidate) + ")";
       if (log == nullptr || log->policy() == BadFilePolicy::kFail)
         throw DataError(where + ": " + e.what() + " (data.bad_files: fail)");
       const std::string path = dataset_.sample_path(candidate);
@@ -192,8 +193,9 @@ void BatchLoader::load_file_sample(int64_t index, int64_t slot, Batch& batch,
       if (first_error.empty()) first_error = where + ": " + e.what();
     }
   }
-  throw DataError("no readable sample among " + std::to_string(std::min(kMaxReplacements + 1, size)) +
-                  " in a row from index " + std::to_string(index) + "; first: " + first_error);
+  throw DataError("no readable sample among " +
+                  std::to_string(std::min(kMaxReplacements + 1, size)) + " in a row from index " +
+                  std::to_string(index) + "; first: " + first_error);
 }
 
 uint64_t BatchLoader::view_seed(int64_t view) const {
@@ -224,9 +226,9 @@ void BatchLoader::build_raw(int64_t begin, int64_t count, Batch& batch) const {
         in_h = pixels.size(0);
         in_w = pixels.size(1);
         const auto [oh, ow] = transform_.output_size(in_h, in_w);
-        batch.images = torch::empty({views * count, channels, oh, ow},
-                                    torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(
-                                        options_.pin_memory));
+        batch.images = torch::empty(
+            {views * count, channels, oh, ow},
+            torch::TensorOptions().dtype(torch::kFloat32).pinned_memory(options_.pin_memory));
         images = batch.images.data_ptr<float>();
         sample_floats = channels * oh * ow;
       } else if (pixels.size(2) != channels ||

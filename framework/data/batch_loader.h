@@ -69,7 +69,7 @@ class BatchLoader : public BatchStream {
   int64_t next_claim_ = 0;
   int64_t next_consume_ = 0;
   bool stop_ = false;
-  std::exception_ptr failure_;  // the error next() rethrew; sticky
+  std::exception_ptr failure_;                 // the error next() rethrew; sticky
   std::unique_ptr<ImageDecoder> own_decoder_;  // for batches built in next() (no workers)
   std::vector<std::thread> workers_;
 };

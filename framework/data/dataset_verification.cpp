@@ -132,8 +132,7 @@ nlohmann::json VerificationReport::to_json() const {
 
 std::string VerificationReport::to_text() const {
   std::ostringstream out;
-  out << dataset << " " << split << ": " << images << " images, " << classes.size()
-      << " classes\n";
+  out << dataset << " " << split << ": " << images << " images, " << classes.size() << " classes\n";
   if (!images_per_class.empty()) {
     const auto [lo, hi] = std::minmax_element(images_per_class.begin(), images_per_class.end());
     out << "  images per class: min " << *lo << " (" << classes[lo - images_per_class.begin()]

@@ -4,10 +4,9 @@
 // found — before a week of cluster time is spent discovering them one by one.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

@@ -3,6 +3,7 @@
 #include <png.h>
 #include <turbojpeg.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -82,6 +83,7 @@ ImageDecoder::ImageDecoder() : handle_(tjInitDecompress()) {
 
 ImageDecoder::~ImageDecoder() {
   tjDestroy(static_cast<tjhandle>(handle_));
+  if (transform_ != nullptr) tjDestroy(static_cast<tjhandle>(transform_));
 }
 
 void ImageDecoder::fail(const std::string& context) {
@@ -169,6 +171,64 @@ DecodedImage ImageDecoder::decode_jpeg(const uint8_t* data, std::size_t size,
   if (cmyk)
     cmyk_to_rgb(cmyk_pixels.data(), static_cast<int64_t>(out_width) * out_height,
                 out.image.pixels.data_ptr<uint8_t>());
+  return out;
+}
+
+DecodedRegion ImageDecoder::decode_region(const uint8_t* data, std::size_t size,
+                                          const std::string& name, int64_t x, int64_t y,
+                                          int64_t width, int64_t height, int scale_denominator) {
+  if (sniff_image_format(data, size) != ImageFormat::kJpeg) {
+    DecodedRegion whole{decode(data, size, name, scale_denominator)};
+    whole.width = whole.decoded.image.pixels.size(1);
+    whole.height = whole.decoded.image.pixels.size(0);
+    return whole;
+  }
+  auto* handle = static_cast<tjhandle>(handle_);
+  int image_width = 0, image_height = 0, subsampling = 0, colorspace = 0;
+  if (tjDecompressHeader3(handle, data, size, &image_width, &image_height, &subsampling,
+                          &colorspace) != 0)
+    fail(name + ": unreadable JPEG header: ");
+  check_size(image_width, image_height, name);
+  // Lossless crops start on the MCU grid; the far edge may be anywhere inside the image.
+  const int mcu_w = subsampling >= 0 && subsampling < TJ_NUMSAMP ? tjMCUWidth[subsampling] : 16;
+  const int mcu_h = subsampling >= 0 && subsampling < TJ_NUMSAMP ? tjMCUHeight[subsampling] : 16;
+  DecodedRegion out;
+  out.x = std::clamp<int64_t>(x, 0, image_width - 1) / mcu_w * mcu_w;
+  out.y = std::clamp<int64_t>(y, 0, image_height - 1) / mcu_h * mcu_h;
+  out.width = std::clamp<int64_t>(x + width, out.x + 1, image_width) - out.x;
+  out.height = std::clamp<int64_t>(y + height, out.y + 1, image_height) - out.y;
+  const auto whole = [&] {
+    DecodedRegion all{decode_jpeg(data, size, name, scale_denominator), 0, 0, image_width,
+                      image_height};
+    return all;
+  };
+  if (out.width == image_width && out.height == image_height) return whole();
+
+  if (transform_ == nullptr) {
+    transform_ = tjInitTransform();
+    if (transform_ == nullptr) throw Error("TurboJPEG: cannot create a transformer");
+  }
+  tjtransform crop{};
+  crop.r = {static_cast<int>(out.x), static_cast<int>(out.y), static_cast<int>(out.width),
+            static_cast<int>(out.height)};
+  crop.op = TJXOP_NONE;
+  crop.options = TJXOPT_CROP;
+  unsigned char* cropped = nullptr;
+  unsigned long cropped_size = 0;
+  if (tjTransform(static_cast<tjhandle>(transform_), data, size, 1, &cropped, &cropped_size, &crop,
+                  0) != 0) {
+    if (cropped != nullptr) tjFree(cropped);
+    // A damaged file or a crop the library refuses: decode the whole file instead, which reports
+    // truncation and damage the usual way. The handle may keep a broken state: start over.
+    tjDestroy(static_cast<tjhandle>(transform_));
+    transform_ = nullptr;
+    return whole();
+  }
+  struct Freer {
+    unsigned char* p;
+    ~Freer() { tjFree(p); }
+  } freer{cropped};
+  out.decoded = decode_jpeg(cropped, cropped_size, name, scale_denominator);
   return out;
 }
 

@@ -32,6 +32,13 @@ struct DecodedImage {
   int scale_denominator = 1;  // the image is the file's size divided by this (DCT scaling)
 };
 
+// A decoded part of an image: `decoded` holds the full-resolution pixels [x, x + width) x
+// [y, y + height) of the file, divided by decoded.scale_denominator.
+struct DecodedRegion {
+  DecodedImage decoded;
+  int64_t x = 0, y = 0, width = 0, height = 0;
+};
+
 class ImageDecoder {
  public:
   ImageDecoder();
@@ -47,6 +54,14 @@ class ImageDecoder {
   DecodedImage decode(const uint8_t* data, std::size_t size, const std::string& name,
                       int scale_denominator = 1);
 
+  // Only the part of a JPEG around the rectangle [x, x + width) x [y, y + height) of the file's
+  // pixels: the rectangle is widened to the MCU grid, cut out losslessly (tjTransform's crop: the
+  // coefficients are copied, not re-encoded from pixels) and that smaller JPEG is decoded at
+  // 1/`scale_denominator`. Anything but a JPEG, or a JPEG the crop fails on, decodes whole.
+  DecodedRegion decode_region(const uint8_t* data, std::size_t size, const std::string& name,
+                              int64_t x, int64_t y, int64_t width, int64_t height,
+                              int scale_denominator);
+
   // The largest denominator in {1, 2, 4, 8} that keeps a `region_width` x `region_height` region
   // of the file at least `target_width` x `target_height` pixels once scaled (so resizing the
   // scaled region to the target never upsamples more than the full-size decode would).
@@ -58,7 +73,8 @@ class ImageDecoder {
                            int scale_denominator);
   // Throws DataError(context + TurboJPEG's message) after replacing the handle.
   [[noreturn]] void fail(const std::string& context);
-  void* handle_ = nullptr;  // tjhandle
+  void* handle_ = nullptr;     // tjhandle for decompression
+  void* transform_ = nullptr;  // tjhandle for lossless crops, created on first use
 };
 
 }  // namespace fct::data

@@ -60,9 +60,8 @@ EncodedImage ImageFileDataset::read_encoded(int64_t index) const {
 RawImage ImageFileDataset::read(int64_t index) const {
   const EncodedImage file = read_encoded(index);
   ImageDecoder decoder;
-  DecodedImage decoded =
-      decoder.decode(reinterpret_cast<const uint8_t*>(file.bytes.data()), file.bytes.size(),
-                     file.path);
+  DecodedImage decoded = decoder.decode(reinterpret_cast<const uint8_t*>(file.bytes.data()),
+                                        file.bytes.size(), file.path);
   if (decoded.truncated) log_->truncated(file.path);
   torch::Tensor pixels = decoded.image.pixels;
   const PixelRect r = clamp_region(file.region, pixels.size(1), pixels.size(0));

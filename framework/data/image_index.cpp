@@ -51,22 +51,23 @@ class BlobReader {
     raw(&value, sizeof value);
     return value;
   }
-  int64_t count() {
+  // A count of elements that take at least `element_bytes` each: more than the bytes left can
+  // hold is corruption, not a huge index (and must not become a huge allocation).
+  int64_t count(std::size_t element_bytes) {
     const int64_t n = i64();
-    // Every element takes at least 8 bytes, so a larger count is corruption, not a huge index.
-    if (n < 0 || static_cast<uint64_t>(n) > (blob_.size() - pos_) / 8 + 1)
+    if (n < 0 || static_cast<uint64_t>(n) > (blob_.size() - pos_) / element_bytes)
       throw DataError(origin_ + ": dataset index is corrupt (count " + std::to_string(n) +
                       " at byte " + std::to_string(pos_) + ")");
     return n;
   }
   std::string str() {
-    const int64_t n = count();
+    const int64_t n = count(1);
     std::string text(static_cast<std::size_t>(n), '\0');
     raw(text.data(), text.size());
     return text;
   }
   std::vector<std::string> strings() {
-    std::vector<std::string> list(static_cast<std::size_t>(count()));
+    std::vector<std::string> list(static_cast<std::size_t>(count(8)));
     for (auto& s : list) s = str();
     return list;
   }
@@ -113,7 +114,7 @@ ImageIndex deserialize_index(const std::string& blob, const std::string& origin)
   index.root = r.str();
   index.classes = r.strings();
   index.problems = r.strings();
-  index.entries.resize(static_cast<std::size_t>(r.count()));
+  index.entries.resize(static_cast<std::size_t>(r.count(8)));
   const auto num_classes = static_cast<int64_t>(index.classes.size());
   for (auto& e : index.entries) {
     e.path = r.str();

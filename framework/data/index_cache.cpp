@@ -1,12 +1,12 @@
 #include "framework/data/index_cache.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "framework/core/atomic_file.h"
@@ -68,8 +68,8 @@ std::string index_cache_path(const std::string& cache_dir, const std::string& la
   std::string safe_split = split;
   for (char& c : safe_split)
     if (c == '/' || c == '\\' || c == ' ') c = '_';
-  return (fs::path(cache_dir) / (layout + "-" + safe_split + "-" + to_hex(fnv1a(absolute)) +
-                                 ".fctindex"))
+  return (fs::path(cache_dir) /
+          (layout + "-" + safe_split + "-" + to_hex(fnv1a(absolute)) + ".fctindex"))
       .string();
 }
 
@@ -123,8 +123,7 @@ IndexLoad load_or_build_index(const ImageLayout& layout, const IndexRequest& req
                             header.dump() + "\n" + serialize_index(result.index));
     }
   }
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 
@@ -147,9 +146,9 @@ IndexLoad shared_index(dist::Communicator* comm, const ImageLayout& layout,
     }
   }
   const torch::Device device = tensor_device(*comm);
-  auto header = torch::tensor({failed, static_cast<int64_t>(blob.size()),
-                               static_cast<int64_t>(result.from_cache)},
-                              torch::TensorOptions().dtype(torch::kInt64).device(device));
+  auto header = torch::tensor(
+      {failed, static_cast<int64_t>(blob.size()), static_cast<int64_t>(result.from_cache)},
+      torch::TensorOptions().dtype(torch::kInt64).device(device));
   comm->broadcast(header, 0);
   const auto values = header.cpu();
   failed = values[0].item<int64_t>();
@@ -164,14 +163,13 @@ IndexLoad shared_index(dist::Communicator* comm, const ImageLayout& layout,
   const auto received = on_device.cpu();
   blob.assign(reinterpret_cast<const char*>(received.data_ptr<uint8_t>()),
               static_cast<std::size_t>(size));
-  if (failed) throw DataError("rank 0 could not index " + layout.name() + " " + request.split +
-                              ": " + blob);
+  if (failed)
+    throw DataError("rank 0 could not index " + layout.name() + " " + request.split + ": " + blob);
   result.index = deserialize_index(blob, "the index broadcast by rank 0");
   result.from_cache = values[2].item<int64_t>() != 0;
-  result.cache_path = request.cache_dir.empty()
-                          ? ""
-                          : index_cache_path(request.cache_dir, layout.name(), request.root,
-                                             request.split);
+  result.cache_path = request.cache_dir.empty() ? ""
+                                                : index_cache_path(request.cache_dir, layout.name(),
+                                                                   request.root, request.split);
   return result;
 }
 

@@ -24,7 +24,7 @@ struct IndexRequest {
 struct IndexLoad {
   ImageIndex index;
   bool from_cache = false;
-  std::string cache_path;  // "" without a cache directory
+  std::string cache_path;    // "" without a cache directory
   std::string stale_reason;  // why a cache file that existed was not used ("" = none or used)
   double seconds = 0;
 };

@@ -3,10 +3,9 @@
 // must not repeat it), counted for the run summary. Shared by every loader thread of a dataset.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 

@@ -148,6 +148,12 @@ Transform::Draw Transform::draw(int64_t h, int64_t w, SampleRng& rng) const {
   return d;
 }
 
+std::pair<CropBox, bool> Transform::draw_geometry(int64_t height, int64_t width,
+                                                  SampleRng& rng) const {
+  const Draw d = draw(height, width, rng);
+  return {d.box, d.flip};
+}
+
 void Transform::check_channels(int64_t c) const {
   const auto channels = static_cast<int64_t>(options_.normalization.mean.size());
   if (channels != c && channels != 1)
@@ -183,15 +189,32 @@ EncodedResult Transform::apply_encoded(ImageDecoder& decoder, const EncodedImage
   // scale the file is decoded at.
   Draw d = draw(h, w, rng);
   int denominator = 1;
-  if (d.resample)
+  if (d.resample && options_.dct_scaling)
     denominator = ImageDecoder::scale_for(static_cast<int64_t>(d.box.width),
                                           static_cast<int64_t>(d.box.height), ow, oh);
-  DecodedImage decoded = decoder.decode(data, file.bytes.size(), file.path, denominator);
+  // The decoded image covers [x, x + width) x [y, y + height) of the file's pixels.
+  DecodedRegion covered;
+  const double crop_share =
+      d.box.width * d.box.height /
+      (static_cast<double>(header.width) * static_cast<double>(header.height));
+  if (d.resample && crop_share < options_.region_decode_below) {
+    // Two pixels of margin around the box keep the bilinear taps of its edges inside.
+    const auto x = static_cast<int64_t>(std::floor(d.box.left)) + region.x0 - 2;
+    const auto y = static_cast<int64_t>(std::floor(d.box.top)) + region.y0 - 2;
+    covered = decoder.decode_region(
+        data, file.bytes.size(), file.path, std::max<int64_t>(x, 0), std::max<int64_t>(y, 0),
+        static_cast<int64_t>(std::ceil(d.box.width)) + 4 + std::min<int64_t>(x, 0),
+        static_cast<int64_t>(std::ceil(d.box.height)) + 4 + std::min<int64_t>(y, 0), denominator);
+  } else {
+    covered = {decoder.decode(data, file.bytes.size(), file.path, denominator), 0, 0, header.width,
+               header.height};
+  }
+  const DecodedImage& decoded = covered.decoded;
   const torch::Tensor& pixels = decoded.image.pixels;
   const int64_t dh = pixels.size(0), dw = pixels.size(1);
-  // Region and box into the decoded image's pixels (DCT scaling rounds sizes up).
-  const double sy = static_cast<double>(dh) / static_cast<double>(header.height);
-  const double sx = static_cast<double>(dw) / static_cast<double>(header.width);
+  // Region and box into the decoded image's pixels: pixel i of an image decoded at 1/d covers the
+  // file's pixels [i d, (i + 1) d) (a partial last pixel makes the side ceil(side / d)).
+  const double sy = 1.0 / denominator, sx = sy;
   if (!d.resample) {
     // Integer crops (padding augmentation) need the region as its own image.
     torch::Tensor crop = pixels;
@@ -199,8 +222,8 @@ EncodedResult Transform::apply_encoded(ImageDecoder& decoder, const EncodedImage
       crop = pixels.slice(0, region.y0, region.y1).slice(1, region.x0, region.x1).contiguous();
     render(crop.data_ptr<uint8_t>(), h, w, 3, d, oh, ow, out);
   } else {
-    d.box.top = (d.box.top + static_cast<double>(region.y0)) * sy;
-    d.box.left = (d.box.left + static_cast<double>(region.x0)) * sx;
+    d.box.top = (d.box.top + static_cast<double>(region.y0 - covered.y)) * sy;
+    d.box.left = (d.box.left + static_cast<double>(region.x0 - covered.x)) * sx;
     d.box.height *= sy;
     d.box.width *= sx;
     render(pixels.data_ptr<uint8_t>(), dh, dw, 3, d, oh, ow, out);

@@ -64,6 +64,11 @@ struct TransformOptions {
   double saturation = 0.0;
   // Probability of turning the image grey (SimCLR's RandomGrayscale); 0 = off.
   double grayscale_probability = 0.0;
+  // Image files: decode at 1/2, 1/4 or 1/8 scale when the crop allows (off only to measure it).
+  bool dct_scaling = true;
+  // Image files: decode only the crop's MCU-aligned part of the JPEG (a lossless crop) when the
+  // crop covers less than this share of the image; 0 = always decode the whole file.
+  double region_decode_below = 0.0;
 };
 
 // A crop box in input coordinates (may extend past the image: those pixels are zero).
@@ -98,6 +103,9 @@ class Transform {
   // naming the file when it does not decode.
   EncodedResult apply_encoded(ImageDecoder& decoder, const EncodedImage& file, SampleRng& rng,
                               float* out) const;
+  // The crop box and flip that apply() draws first from `rng` for a height x width image (for
+  // benchmarks that must do the same work another way).
+  std::pair<CropBox, bool> draw_geometry(int64_t height, int64_t width, SampleRng& rng) const;
   // The same into a new tensor, with the random stream of (seed, epoch, sample_id).
   torch::Tensor operator()(const RawImage& image, uint64_t seed, int64_t epoch,
                            int64_t sample_id) const;

@@ -13,8 +13,8 @@ nlohmann::json input_report(const std::vector<std::pair<std::string, const data:
     const data::InputLog* log = dataset->input_log();
     if (log == nullptr) continue;  // the same on every rank: the dataset kind decides
     const auto c = log->counts();
-    auto counts = torch::tensor({c.skipped_files, c.skipped_reads, c.truncated_files,
-                                 c.truncated_reads});
+    auto counts =
+        torch::tensor({c.skipped_files, c.skipped_reads, c.truncated_files, c.truncated_reads});
     if (comm.name() == "nccl") counts = counts.to(torch::kCUDA);
     comm.all_reduce(counts);
     const auto total = counts.cpu();
@@ -24,9 +24,10 @@ nlohmann::json input_report(const std::vector<std::pair<std::string, const data:
                      {"truncated_files", at(2)},
                      {"truncated_reads", at(3)}};
     if (comm.rank() == 0 && (at(0) > 0 || at(2) > 0))
-      spdlog::warn("data: {} {}: skipped {} unreadable file(s) ({} reads), used {} truncated "
-                   "file(s); each is named once in the log above",
-                   dataset->name(), label, at(0), at(1), at(2));
+      spdlog::warn(
+          "data: {} {}: skipped {} unreadable file(s) ({} reads), used {} truncated "
+          "file(s); each is named once in the log above",
+          dataset->name(), label, at(0), at(1), at(2));
   }
   return report;
 }

@@ -30,7 +30,8 @@ TrainSummary train_side_info(const config::ExperimentConfig& config,
   const TrainSummary summary = trainer.run(task, data::ImageBatchSource(*train_set, views),
                                            data::ImageBatchSource(*val_set, views));
 
-  const nlohmann::json inputs = input_report({{"train", train_set.get()}, {"val", val_set.get()}}, comm);
+  const nlohmann::json inputs =
+      input_report({{"train", train_set.get()}, {"val", val_set.get()}}, comm);
   if (comm.rank() == 0 && summary.finished) {
     save_model_file(model_path(options.run_directory), *model,
                     {models::kSideInfoKind, config.name,

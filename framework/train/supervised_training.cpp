@@ -8,13 +8,13 @@
 #include "framework/config/config_writer.h"
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
-#include "framework/train/input_report.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
 #include "framework/losses/classification_loss.h"
 #include "framework/models/embedding_model.h"
 #include "framework/models/model_file.h"
 #include "framework/train/checkpoint.h"
+#include "framework/train/input_report.h"
 #include "framework/train/supervised_task.h"
 
 namespace fct::train {
@@ -66,11 +66,11 @@ TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Comm
   if (!loss) loss = losses::make_classification_loss(config.loss);
   SupervisedTask task(model, std::move(loss), options.device);
   Trainer trainer(config, comm, options);
-  const TrainSummary summary =
-      trainer.run(task, *train_set, data::train_transform(config.data),
-                  *val_set, data::eval_transform(config.data));
+  const TrainSummary summary = trainer.run(task, *train_set, data::train_transform(config.data),
+                                           *val_set, data::eval_transform(config.data));
 
-  const nlohmann::json inputs = input_report({{"train", train_set.get()}, {"val", val_set.get()}}, comm);
+  const nlohmann::json inputs =
+      input_report({{"train", train_set.get()}, {"val", val_set.get()}}, comm);
   if (comm.rank() == 0 && summary.finished) {
     // Classifier output j is the j-th smallest class of the subset (ClassSubset sorts).
     std::vector<int64_t> classes = config.data.classes;

@@ -66,9 +66,8 @@ TrainSummary train_transformation(const config::ExperimentConfig& config,
         h, std::make_unique<ModelFeatures>(old_model.model, side, new_model.model, options.device),
         std::make_unique<ModelFeatures>(old_model.model, side, new_model.model, options.device),
         freeze_epoch, options.device);
-    summary =
-        trainer.run(task, *train_set, data::train_transform(config.data),
-                    *val_set, data::eval_transform(config.data));
+    summary = trainer.run(task, *train_set, data::train_transform(config.data), *val_set,
+                          data::eval_transform(config.data));
   }
 
   if (comm.rank() == 0 && summary.finished) {

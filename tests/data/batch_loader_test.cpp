@@ -74,8 +74,8 @@ TEST(BatchLoader, IdenticalForAnyThreadCountAndCoversIndices) {
   const auto batch = eval.next();
   ASSERT_TRUE(batch.has_value());
   EXPECT_EQ(batch->labels[1].item<int64_t>(), dataset.label(0));
-  EXPECT_TRUE(
-      torch::allclose(batch->images[2], eval_transform(fct::config::DataConfig{})(dataset.read(7), 0, 0, 7)));
+  EXPECT_TRUE(torch::allclose(batch->images[2],
+                              eval_transform(fct::config::DataConfig{})(dataset.read(7), 0, 0, 7)));
   EXPECT_FALSE(eval.next().has_value());
   EXPECT_FALSE(eval.next().has_value());
 }
@@ -93,12 +93,14 @@ TEST(BatchLoader, DropOrKeepThePartialLastBatch) {
   const testing::FakeDataset dataset(std::vector<int64_t>(10, 0), 1);
   const std::vector<int64_t> indices = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
   for (int64_t threads : {0, 2}) {
-    BatchLoader keep(dataset, indices, eval_transform(fct::config::DataConfig{}), options(4, threads, false));
+    BatchLoader keep(dataset, indices, eval_transform(fct::config::DataConfig{}),
+                     options(4, threads, false));
     const auto kept = drain(keep);
     ASSERT_EQ(kept.size(), 3u);
     EXPECT_EQ(kept[2].ids.size(0), 2);
     EXPECT_EQ(kept[2].ids[1].item<int64_t>(), 1009);
-    BatchLoader drop(dataset, indices, eval_transform(fct::config::DataConfig{}), options(4, threads, true));
+    BatchLoader drop(dataset, indices, eval_transform(fct::config::DataConfig{}),
+                     options(4, threads, true));
     EXPECT_EQ(drop.num_batches(), 2);
     EXPECT_EQ(drain(drop).size(), 2u);
     BatchLoader empty(dataset, {}, eval_transform(fct::config::DataConfig{}), options(4, threads));
@@ -167,9 +169,11 @@ TEST(RowBatchSource, RowsAsIdsLabelsAndNoImages) {
 
 TEST(BatchLoader, BadIndexIsRejectedUpFront) {
   const testing::FakeDataset dataset(std::vector<int64_t>(4, 0), 1);
-  EXPECT_THROW(BatchLoader(dataset, {0, 4}, eval_transform(fct::config::DataConfig{}), options(2, 2)),
-               DataError);
-  EXPECT_THROW(BatchLoader(dataset, {0}, eval_transform(fct::config::DataConfig{}), options(0, 0)), Error);
+  EXPECT_THROW(
+      BatchLoader(dataset, {0, 4}, eval_transform(fct::config::DataConfig{}), options(2, 2)),
+      DataError);
+  EXPECT_THROW(BatchLoader(dataset, {0}, eval_transform(fct::config::DataConfig{}), options(0, 0)),
+               Error);
 }
 
 TEST(BatchLoader, DestructionMidEpochJoinsWorkers) {

@@ -3,8 +3,8 @@
 // a disjoint shard of the image files, and the shards cover the split.
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
@@ -55,8 +55,10 @@ class FolderLayout : public ImageLayout {
     for (const auto& entry : fs::directory_iterator(root)) names.push_back(entry.path().filename());
     std::sort(names.begin(), names.end());
     for (const auto& file : names)
-      index.entries.push_back({file, std::stoll(file.substr(3)) % 3,
-                               static_cast<int64_t>(fs::file_size(root + "/" + file)), {}});
+      index.entries.push_back({file,
+                               std::stoll(file.substr(3)) % 3,
+                               static_cast<int64_t>(fs::file_size(root + "/" + file)),
+                               {}});
     sources.directories.push_back(root);
     return index;
   }
