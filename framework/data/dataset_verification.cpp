@@ -53,7 +53,8 @@ VerificationReport verify_dataset(const ImageFileDataset& dataset, int threads,
 
   std::atomic<int64_t> next{0}, done{0};
   std::mutex mutex;
-  std::exception_ptr failure;
+  std::exception_ptr failure;  // guarded by mutex
+  std::atomic<bool> failed{false};
   const auto work = [&] {
     try {
       ImageDecoder decoder;
@@ -89,6 +90,7 @@ VerificationReport verify_dataset(const ImageFileDataset& dataset, int threads,
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex);
       if (!failure) failure = std::current_exception();
+      failed = true;
       next = index.size();
     }
   };
@@ -97,7 +99,7 @@ VerificationReport verify_dataset(const ImageFileDataset& dataset, int threads,
   if (progress) {
     // The calling thread reports progress while the pool decodes.
     std::thread last(work);
-    while (done < index.size() && !failure) {
+    while (done < index.size() && !failed) {
       progress(done);
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "framework/core/error.h"
+#include "framework/data/jpeg_region_decoder.h"
 
 namespace fct::data {
 namespace {
@@ -83,7 +84,6 @@ ImageDecoder::ImageDecoder() : handle_(tjInitDecompress()) {
 
 ImageDecoder::~ImageDecoder() {
   tjDestroy(static_cast<tjhandle>(handle_));
-  if (transform_ != nullptr) tjDestroy(static_cast<tjhandle>(transform_));
 }
 
 void ImageDecoder::fail(const std::string& context) {
@@ -95,15 +95,26 @@ void ImageDecoder::fail(const std::string& context) {
   throw DataError(message);
 }
 
+void ImageDecoder::read_jpeg_header(const uint8_t* data, std::size_t size, const std::string& name,
+                                    int& width, int& height, int& subsampling, int& colorspace) {
+  width = height = 0;
+  if (tjDecompressHeader3(static_cast<tjhandle>(handle_), data, size, &width, &height, &subsampling,
+                          &colorspace) == 0)
+    return;
+  // TurboJPEG 2.1 fails the header on any libjpeg warning (extraneous bytes before a marker, an
+  // unknown JFIF version): such files decode, so a warning with a size is not an error.
+  if (tjGetErrorCode(static_cast<tjhandle>(handle_)) == TJERR_WARNING && width > 0 && height > 0)
+    return;
+  fail(name + ": unreadable JPEG header: ");
+}
+
 ImageHeader ImageDecoder::header(const uint8_t* data, std::size_t size, const std::string& name) {
   if (size == 0) throw DataError(name + ": empty file");
   ImageHeader header;
   header.format = sniff_image_format(data, size);
   if (header.format == ImageFormat::kJpeg) {
     int width = 0, height = 0, subsampling = 0, colorspace = 0;
-    if (tjDecompressHeader3(static_cast<tjhandle>(handle_), data, size, &width, &height,
-                            &subsampling, &colorspace) != 0)
-      fail(name + ": unreadable JPEG header: ");
+    read_jpeg_header(data, size, name, width, height, subsampling, colorspace);
     header.width = width;
     header.height = height;
   } else if (header.format == ImageFormat::kPng) {
@@ -130,12 +141,18 @@ DecodedImage ImageDecoder::decode(const uint8_t* data, std::size_t size, const s
 
   PngImage png;
   begin_png(png, data, size, name);
-  png.image.format = PNG_FORMAT_RGB;  // grey, palette, 16-bit and alpha all become 8-bit RGB
+  // Grey, palette, 16-bit and alpha all become 8-bit RGBA; alpha is then dropped (what PIL's
+  // convert("RGB") does). Reading RGB directly would composite onto the buffer's old contents.
+  png.image.format = PNG_FORMAT_RGBA;
+  std::vector<uint8_t> rgba(static_cast<std::size_t>(info.width * info.height * 4));
+  if (!png_image_finish_read(&png.image, /*background=*/nullptr, rgba.data(), /*row_stride=*/0,
+                             /*colormap=*/nullptr))
+    throw DataError(name + ": PNG does not decode: " + png.image.message);
   DecodedImage out;
   out.image.pixels = torch::empty({info.height, info.width, 3}, torch::kUInt8);
-  if (!png_image_finish_read(&png.image, /*background=*/nullptr, out.image.pixels.data_ptr(),
-                             /*row_stride=*/0, /*colormap=*/nullptr))
-    throw DataError(name + ": PNG does not decode: " + png.image.message);
+  uint8_t* rgb = out.image.pixels.data_ptr<uint8_t>();
+  for (int64_t i = 0; i < info.width * info.height; ++i)
+    for (int c = 0; c < 3; ++c) rgb[i * 3 + c] = rgba[static_cast<std::size_t>(i * 4 + c)];
   return out;
 }
 
@@ -143,8 +160,7 @@ DecodedImage ImageDecoder::decode_jpeg(const uint8_t* data, std::size_t size,
                                        const std::string& name, int scale_denominator) {
   auto* handle = static_cast<tjhandle>(handle_);
   int width = 0, height = 0, subsampling = 0, colorspace = 0;
-  if (tjDecompressHeader3(handle, data, size, &width, &height, &subsampling, &colorspace) != 0)
-    fail(name + ": unreadable JPEG header: ");
+  read_jpeg_header(data, size, name, width, height, subsampling, colorspace);
   const tjscalingfactor factor{1, scale_denominator};
   const int out_width = TJSCALED(width, factor);
   const int out_height = TJSCALED(height, factor);
@@ -161,7 +177,7 @@ DecodedImage ImageDecoder::decode_jpeg(const uint8_t* data, std::size_t size,
     target = cmyk_pixels.data();
   }
   const int status = tjDecompress2(handle, data, size, target, out_width, /*pitch=*/0, out_height,
-                                   cmyk ? TJPF_CMYK : TJPF_RGB, /*flags=*/0);
+                                   cmyk ? TJPF_CMYK : TJPF_RGB, TJFLAG_LIMITSCANS);
   if (status != 0) {
     // A warning (typically "Premature end of JPEG file") leaves decoded pixels (grey where data
     // was missing): usable, but counted by the caller.
@@ -177,59 +193,15 @@ DecodedImage ImageDecoder::decode_jpeg(const uint8_t* data, std::size_t size,
 DecodedRegion ImageDecoder::decode_region(const uint8_t* data, std::size_t size,
                                           const std::string& name, int64_t x, int64_t y,
                                           int64_t width, int64_t height, int scale_denominator) {
-  if (sniff_image_format(data, size) != ImageFormat::kJpeg) {
-    DecodedRegion whole{decode(data, size, name, scale_denominator)};
-    whole.width = whole.decoded.image.pixels.size(1);
-    whole.height = whole.decoded.image.pixels.size(0);
-    return whole;
+  if (size == 0) throw DataError(name + ": empty file");
+  if (sniff_image_format(data, size) == ImageFormat::kJpeg) {
+    if (!region_decoder_) region_decoder_ = std::make_unique<JpegRegionDecoder>();
+    return region_decoder_->decode(data, size, name, x, y, width, height, scale_denominator);
   }
-  auto* handle = static_cast<tjhandle>(handle_);
-  int image_width = 0, image_height = 0, subsampling = 0, colorspace = 0;
-  if (tjDecompressHeader3(handle, data, size, &image_width, &image_height, &subsampling,
-                          &colorspace) != 0)
-    fail(name + ": unreadable JPEG header: ");
-  check_size(image_width, image_height, name);
-  // Lossless crops start on the MCU grid; the far edge may be anywhere inside the image.
-  const int mcu_w = subsampling >= 0 && subsampling < TJ_NUMSAMP ? tjMCUWidth[subsampling] : 16;
-  const int mcu_h = subsampling >= 0 && subsampling < TJ_NUMSAMP ? tjMCUHeight[subsampling] : 16;
-  DecodedRegion out;
-  out.x = std::clamp<int64_t>(x, 0, image_width - 1) / mcu_w * mcu_w;
-  out.y = std::clamp<int64_t>(y, 0, image_height - 1) / mcu_h * mcu_h;
-  out.width = std::clamp<int64_t>(x + width, out.x + 1, image_width) - out.x;
-  out.height = std::clamp<int64_t>(y + height, out.y + 1, image_height) - out.y;
-  const auto whole = [&] {
-    DecodedRegion all{decode_jpeg(data, size, name, scale_denominator), 0, 0, image_width,
-                      image_height};
-    return all;
-  };
-  if (out.width == image_width && out.height == image_height) return whole();
-
-  if (transform_ == nullptr) {
-    transform_ = tjInitTransform();
-    if (transform_ == nullptr) throw Error("TurboJPEG: cannot create a transformer");
-  }
-  tjtransform crop{};
-  crop.r = {static_cast<int>(out.x), static_cast<int>(out.y), static_cast<int>(out.width),
-            static_cast<int>(out.height)};
-  crop.op = TJXOP_NONE;
-  crop.options = TJXOPT_CROP;
-  unsigned char* cropped = nullptr;
-  unsigned long cropped_size = 0;
-  if (tjTransform(static_cast<tjhandle>(transform_), data, size, 1, &cropped, &cropped_size, &crop,
-                  0) != 0) {
-    if (cropped != nullptr) tjFree(cropped);
-    // A damaged file or a crop the library refuses: decode the whole file instead, which reports
-    // truncation and damage the usual way. The handle may keep a broken state: start over.
-    tjDestroy(static_cast<tjhandle>(transform_));
-    transform_ = nullptr;
-    return whole();
-  }
-  struct Freer {
-    unsigned char* p;
-    ~Freer() { tjFree(p); }
-  } freer{cropped};
-  out.decoded = decode_jpeg(cropped, cropped_size, name, scale_denominator);
-  return out;
+  DecodedRegion whole{decode(data, size, name, scale_denominator)};
+  whole.width = whole.decoded.image.pixels.size(1);
+  whole.height = whole.decoded.image.pixels.size(0);
+  return whole;
 }
 
 int ImageDecoder::scale_for(int64_t region_width, int64_t region_height, int64_t target_width,

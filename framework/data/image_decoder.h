@@ -8,11 +8,14 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "framework/data/dataset.h"
 
 namespace fct::data {
+
+class JpegRegionDecoder;
 
 enum class ImageFormat { kJpeg, kPng, kUnknown };
 
@@ -54,10 +57,10 @@ class ImageDecoder {
   DecodedImage decode(const uint8_t* data, std::size_t size, const std::string& name,
                       int scale_denominator = 1);
 
-  // Only the part of a JPEG around the rectangle [x, x + width) x [y, y + height) of the file's
-  // pixels: the rectangle is widened to the MCU grid, cut out losslessly (tjTransform's crop: the
-  // coefficients are copied, not re-encoded from pixels) and that smaller JPEG is decoded at
-  // 1/`scale_denominator`. Anything but a JPEG, or a JPEG the crop fails on, decodes whole.
+  // Only the part of an image around the rectangle [x, x + width) x [y, y + height) of the
+  // file's pixels, at 1/`scale_denominator`: for a JPEG, rows above the rectangle skip the inverse
+  // DCT, rows below are never decoded and columns outside are cut on the iMCU grid
+  // (JpegRegionDecoder); anything else decodes whole.
   DecodedRegion decode_region(const uint8_t* data, std::size_t size, const std::string& name,
                               int64_t x, int64_t y, int64_t width, int64_t height,
                               int scale_denominator);
@@ -71,10 +74,12 @@ class ImageDecoder {
  private:
   DecodedImage decode_jpeg(const uint8_t* data, std::size_t size, const std::string& name,
                            int scale_denominator);
+  void read_jpeg_header(const uint8_t* data, std::size_t size, const std::string& name, int& width,
+                        int& height, int& subsampling, int& colorspace);
   // Throws DataError(context + TurboJPEG's message) after replacing the handle.
   [[noreturn]] void fail(const std::string& context);
-  void* handle_ = nullptr;     // tjhandle for decompression
-  void* transform_ = nullptr;  // tjhandle for lossless crops, created on first use
+  void* handle_ = nullptr;                             // tjhandle
+  std::unique_ptr<JpegRegionDecoder> region_decoder_;  // created on first use
 };
 
 }  // namespace fct::data

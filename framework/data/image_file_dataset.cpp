@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "framework/core/error.h"
 #include "framework/data/image_decoder.h"
@@ -41,20 +44,48 @@ std::string ImageFileDataset::file_path(int64_t index) const {
 }
 
 EncodedImage ImageFileDataset::read_encoded(int64_t index) const {
+  // No photograph is this large; a file that is would only exhaust memory.
+  constexpr std::uintmax_t kMaxFileBytes = std::uintmax_t{256} << 20;
   const ImageEntry& e = entry(index);
   EncodedImage image;
   image.path = file_path(index);
   image.region = e.box;
   if (e.bytes < 0) throw DataError(image.path + ": listed but missing when the index was built");
-  std::ifstream in(image.path, std::ios::binary | std::ios::ate);
-  if (!in) throw DataError(image.path + ": cannot open: " + std::strerror(errno));
-  const auto size = static_cast<std::streamoff>(in.tellg());
-  if (size < 0) throw DataError(image.path + ": cannot read its size");
-  image.bytes.resize(static_cast<std::size_t>(size));
-  in.seekg(0);
-  if (!in.read(image.bytes.data(), size))
-    throw DataError(image.path + ": read failed after " + std::to_string(in.gcount()) + " bytes");
-  return image;
+  // A file that is gone, or is not a regular file (a FIFO would block), is a bad file. Any other
+  // failure to read (EIO, EMFILE, a network file system's hiccup) is retried, then fails the run:
+  // replacing a good sample because the disk stuttered would make runs irreproducible.
+  std::error_code error;
+  const auto status = std::filesystem::status(image.path, error);
+  if (!std::filesystem::exists(status))
+    throw DataError(image.path + ": no longer exists (the index was built when it did)");
+  if (!std::filesystem::is_regular_file(status))
+    throw DataError(image.path + ": not a regular file");
+  const auto size = std::filesystem::file_size(image.path, error);
+  if (!error && size > kMaxFileBytes)
+    throw DataError(image.path + ": " + std::to_string(size) + " bytes is too large for an image");
+  std::string last_error;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100 << attempt));
+    std::ifstream in(image.path, std::ios::binary | std::ios::ate);
+    if (!in) {
+      if (errno == ENOENT) throw DataError(image.path + ": no longer exists");
+      last_error = std::string("cannot open: ") + std::strerror(errno);
+      continue;
+    }
+    const std::streamoff length = in.tellg();
+    if (length < 0 || static_cast<std::uintmax_t>(length) > kMaxFileBytes) {
+      last_error = "cannot read its size";
+      continue;
+    }
+    image.bytes.resize(static_cast<std::size_t>(length));
+    in.seekg(0);
+    if (!in.read(image.bytes.data(), length)) {
+      last_error = std::string("read failed: ") + std::strerror(errno);
+      continue;
+    }
+    return image;
+  }
+  throw Error(image.path + ": " + last_error + " (3 attempts; an I/O failure, not a bad file)");
 }
 
 RawImage ImageFileDataset::read(int64_t index) const {

@@ -3,11 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
@@ -45,6 +48,15 @@ std::string changed_source(const nlohmann::json& recorded) {
   for (const auto& [kind, is_file] : {std::pair{"files", true}, std::pair{"directories", false}})
     for (const auto& [path, value] : recorded.at(kind).items())
       if (stamp(path, is_file) != value) return path + " changed";
+  return "";
+}
+
+// The first source whose modification time is not before `start` (it changed during the scan).
+std::string changed_since(const nlohmann::json& recorded, fs::file_time_type start) {
+  const auto limit = start.time_since_epoch().count();
+  for (const char* kind : {"files", "directories"})
+    for (const auto& [path, value] : recorded.at(kind).items())
+      if (value.is_null() || value.at("mtime").get<int64_t>() >= limit) return path;
   return "";
 }
 
@@ -107,20 +119,32 @@ IndexLoad load_or_build_index(const ImageLayout& layout, const IndexRequest& req
 
   if (!result.from_cache) {
     IndexSources sources;
+    const auto scan_start = fs::file_time_type::clock::now();
     result.index = layout.scan(request.root, request.split, sources);
     if (!result.cache_path.empty()) {
-      const nlohmann::json header = {{"format", kCacheFormat},
-                                     {"layout", layout.name()},
-                                     {"root", fs::absolute(request.root).string()},
-                                     {"split", request.split},
-                                     {"sources", stamps(sources)}};
-      std::error_code error;
-      fs::create_directories(request.cache_dir, error);
-      if (error)
-        throw DataError("cannot create the index cache directory " + request.cache_dir + ": " +
-                        error.message());
-      write_text_atomically(result.cache_path,
-                            header.dump() + "\n" + serialize_index(result.index));
+      const nlohmann::json recorded = stamps(sources);
+      if (const std::string changed = changed_since(recorded, scan_start); !changed.empty()) {
+        // Stamped after the scan, a source still being written (an archive being extracted)
+        // would look settled while the index misses what came after it was read.
+        spdlog::warn("data: {} changed while it was indexed; the index is used but not cached",
+                     changed);
+      } else {
+        try {
+          const nlohmann::json header = {{"format", kCacheFormat},
+                                         {"layout", layout.name()},
+                                         {"root", fs::absolute(request.root).string()},
+                                         {"split", request.split},
+                                         {"sources", recorded}};
+          fs::create_directories(request.cache_dir);
+          write_text_atomically(result.cache_path,
+                                header.dump() + "\n" + serialize_index(result.index));
+        } catch (const std::exception& e) {
+          // Like a damaged cache, an unwritable one only costs the next start a rescan.
+          spdlog::warn("data: cannot cache the index in {} ({}); the next run rescans",
+                       request.cache_dir, e.what());
+          result.cache_path.clear();
+        }
+      }
     }
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -131,24 +155,63 @@ IndexLoad shared_index(dist::Communicator* comm, const ImageLayout& layout,
                        const IndexRequest& request) {
   if (comm == nullptr || comm->size() == 1) return load_or_build_index(layout, request);
 
+  // Note [Index heartbeat]: the other ranks wait while rank 0 scans, which can take longer than
+  // a collective's timeout on a big dataset. So rank 0 scans on a second thread and broadcasts a
+  // heartbeat every few seconds until it is done; every wait stays short, and a dead rank 0 still
+  // ends the job at the timeout.
   IndexLoad result;
   std::string blob;
   int64_t failed = 0;
   std::exception_ptr failure;
+  const torch::Device device = tensor_device(*comm);
+  const auto options = torch::TensorOptions().dtype(torch::kInt64).device(device);
+  enum : int64_t { kWorking = 0, kDone = 1, kFailed = 2 };
   if (comm->rank() == 0) {
-    try {
-      result = load_or_build_index(layout, request);
-      blob = serialize_index(result.index);
-    } catch (const std::exception& e) {
-      failure = std::current_exception();
-      failed = 1;
-      blob = e.what();
+    std::mutex mutex;
+    std::condition_variable finished_cv;
+    bool finished = false;
+    std::thread scanner([&] {
+      try {
+        result = load_or_build_index(layout, request);
+        blob = serialize_index(result.index);
+      } catch (const std::exception& e) {
+        failure = std::current_exception();
+        blob = e.what();
+      }
+      std::lock_guard<std::mutex> lock(mutex);
+      finished = true;
+      finished_cv.notify_all();
+    });
+    for (;;) {
+      bool done = false;
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        done = finished_cv.wait_for(lock, std::chrono::seconds(5), [&] { return finished; });
+      }
+      if (done) break;
+      auto beat = torch::tensor({static_cast<int64_t>(kWorking)}, options);
+      try {
+        comm->broadcast(beat, 0);
+      } catch (...) {
+        scanner.join();
+        throw;
+      }
+    }
+    scanner.join();
+    failed = failure ? 1 : 0;
+    auto last = torch::tensor(
+        {failure ? static_cast<int64_t>(kFailed) : static_cast<int64_t>(kDone)}, options);
+    comm->broadcast(last, 0);
+  } else {
+    for (;;) {
+      auto beat = torch::tensor({static_cast<int64_t>(kWorking)}, options);
+      comm->broadcast(beat, 0);
+      if (beat.cpu().item<int64_t>() != kWorking) break;
     }
   }
-  const torch::Device device = tensor_device(*comm);
   auto header = torch::tensor(
       {failed, static_cast<int64_t>(blob.size()), static_cast<int64_t>(result.from_cache)},
-      torch::TensorOptions().dtype(torch::kInt64).device(device));
+      options);
   comm->broadcast(header, 0);
   const auto values = header.cpu();
   failed = values[0].item<int64_t>();

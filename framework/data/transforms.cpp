@@ -198,13 +198,13 @@ EncodedResult Transform::apply_encoded(ImageDecoder& decoder, const EncodedImage
       d.box.width * d.box.height /
       (static_cast<double>(header.width) * static_cast<double>(header.height));
   if (d.resample && crop_share < options_.region_decode_below) {
-    // Two pixels of margin around the box keep the bilinear taps of its edges inside.
-    const auto x = static_cast<int64_t>(std::floor(d.box.left)) + region.x0 - 2;
-    const auto y = static_cast<int64_t>(std::floor(d.box.top)) + region.y0 - 2;
-    covered = decoder.decode_region(
-        data, file.bytes.size(), file.path, std::max<int64_t>(x, 0), std::max<int64_t>(y, 0),
-        static_cast<int64_t>(std::ceil(d.box.width)) + 4 + std::min<int64_t>(x, 0),
-        static_cast<int64_t>(std::ceil(d.box.height)) + 4 + std::min<int64_t>(y, 0), denominator);
+    // Two pixels of margin around the box keep the bilinear taps of its edges inside (the
+    // decoder clamps the rectangle to the image).
+    covered = decoder.decode_region(data, file.bytes.size(), file.path,
+                                    static_cast<int64_t>(std::floor(d.box.left)) + region.x0 - 2,
+                                    static_cast<int64_t>(std::floor(d.box.top)) + region.y0 - 2,
+                                    static_cast<int64_t>(std::ceil(d.box.width)) + 4,
+                                    static_cast<int64_t>(std::ceil(d.box.height)) + 4, denominator);
   } else {
     covered = {decoder.decode(data, file.bytes.size(), file.path, denominator), 0, 0, header.width,
                header.height};
@@ -214,6 +214,8 @@ EncodedResult Transform::apply_encoded(ImageDecoder& decoder, const EncodedImage
   const int64_t dh = pixels.size(0), dw = pixels.size(1);
   // Region and box into the decoded image's pixels: pixel i of an image decoded at 1/d covers the
   // file's pixels [i d, (i + 1) d) (a partial last pixel makes the side ceil(side / d)).
+  // (A PNG has no DCT scaling: it comes back at full size, denominator 1.)
+  denominator = decoded.scale_denominator;
   const double sy = 1.0 / denominator, sx = sy;
   if (!d.resample) {
     // Integer crops (padding augmentation) need the region as its own image.

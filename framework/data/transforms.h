@@ -66,9 +66,9 @@ struct TransformOptions {
   double grayscale_probability = 0.0;
   // Image files: decode at 1/2, 1/4 or 1/8 scale when the crop allows (off only to measure it).
   bool dct_scaling = true;
-  // Image files: decode only the crop's MCU-aligned part of the JPEG (a lossless crop) when the
-  // crop covers less than this share of the image; 0 = always decode the whole file.
-  double region_decode_below = 0.0;
+  // Image files: decode only the crop's part of the JPEG (ImageDecoder::decode_region) when the
+  // crop covers less than this share of the image (above 1: always); 0 = always decode all of it.
+  double region_decode_below = 2.0;
 };
 
 // A crop box in input coordinates (may extend past the image: those pixels are zero).

@@ -102,9 +102,16 @@ TEST(ImageFileDataset, DecodingOnlyTheCropGivesTheSamePicture) {
   tree.add("big420.jpg", encode_jpeg(test_pattern(300, 400, 3, 6), {90}), 1);
   tree.add("prog.jpg",
            encode_jpeg(test_pattern(200, 260, 3, 7), {90, fct::testing::Chroma::k420, true}), 1);
+  tree.add("grey.jpg", encode_jpeg(test_pattern(180, 240, 1, 8), {90, fct::testing::Chroma::kGrey}),
+           2);
+  tree.add("cmyk.jpg", fct::testing::encode_cmyk_jpeg(test_pattern(160, 200, 4, 9)), 2);
+  auto cut = encode_jpeg(test_pattern(240, 320, 3, 10), {90});
+  cut.resize(cut.size() * 7 / 10);
+  tree.add("truncated.jpg", cut, 0);
   const ImageFileDataset dataset("imagenet", tree.index, BadFilePolicy::kFail);
   ImageDecoder decoder;
   TransformOptions whole = rrc(32);
+  whole.region_decode_below = 0.0;  // never
   whole.normalization = {{0.0f, 0.0f, 0.0f}, {1.0f, 1.0f, 1.0f}};
   whole.scale_min = 0.05;
   whole.scale_max = 0.3;
@@ -115,8 +122,12 @@ TEST(ImageFileDataset, DecodingOnlyTheCropGivesTheSamePicture) {
       torch::Tensor a = torch::empty({3, 32, 32}), b = torch::empty({3, 32, 32});
       SampleRng ra(1, epoch, i), rb(1, epoch, i);
       const auto file = dataset.read_encoded(i);
-      Transform(whole).apply_encoded(decoder, file, ra, a.data_ptr<float>());
-      Transform(part).apply_encoded(decoder, file, rb, b.data_ptr<float>());
+      const auto ta = Transform(whole).apply_encoded(decoder, file, ra, a.data_ptr<float>());
+      const auto tb = Transform(part).apply_encoded(decoder, file, rb, b.data_ptr<float>());
+      EXPECT_EQ(ta.scale_denominator, tb.scale_denominator);
+      // The crop may end above the missing rows; the whole file is always flagged.
+      if (tb.truncated) EXPECT_TRUE(ta.truncated) << file.path;
+      if (file.path.find("truncated") != std::string::npos) EXPECT_TRUE(ta.truncated);
       // Only chroma upsampling at the cut differs.
       EXPECT_LT((a - b).abs().mean().item<double>(), 0.01) << file.path << " epoch " << epoch;
     }
@@ -126,6 +137,28 @@ TEST(ImageFileDataset, DecodingOnlyTheCropGivesTheSamePicture) {
   const auto region = decoder.decode_region(png.data(), png.size(), "x.png", 5, 5, 10, 10, 1);
   EXPECT_EQ(region.width, 30);
   EXPECT_EQ(region.decoded.image.pixels.size(0), 20);
+}
+
+TEST(ImageFileDataset, LargePngsAreCroppedWhereTheCropWasDrawn) {
+  // A PNG has no DCT scaling: a crop large enough for 1/8 must still map at full resolution.
+  FileTree tree;
+  tree.add("big.JPEG", fct::testing::encode_png(test_pattern(600, 640, 3, 3)), 0);
+  const ImageFileDataset dataset("imagenet", tree.index, BadFilePolicy::kFail);
+  ImageDecoder decoder;
+  TransformOptions centre;
+  centre.normalization = dataset_normalization("imagenet");
+  centre.output_size = 32;
+  centre.center_crop_fraction = 0.875;
+  for (const auto& options : {centre, rrc(32)}) {
+    const Transform transform(options);
+    const torch::Tensor expected = transform(dataset.read(0), 0, 1, 0);
+    torch::Tensor actual = torch::empty_like(expected);
+    SampleRng rng(0, 1, 0);
+    const auto result =
+        transform.apply_encoded(decoder, dataset.read_encoded(0), rng, actual.data_ptr<float>());
+    EXPECT_EQ(result.scale_denominator, 1);
+    EXPECT_TRUE(torch::equal(actual, expected));
+  }
 }
 
 TEST(ImageFileDataset, RegionsAreClampedToTheImage) {

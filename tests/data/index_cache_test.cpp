@@ -43,10 +43,11 @@ void write(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
-// Moves a path's mtime forward, as a later edit would (file systems with coarse timestamps would
-// otherwise see no change within a test).
-void touch_later(const std::string& path) {
-  fs::last_write_time(path, fs::last_write_time(path) + std::chrono::seconds(5));
+// Gives a path another modification time in the past, as an earlier edit would (file systems
+// with coarse timestamps would otherwise see no change within a test; a time in the future would
+// look like a change during the scan, which is never cached).
+void backdate(const std::string& path, int minutes) {
+  fs::last_write_time(path, fs::file_time_type::clock::now() - std::chrono::minutes(minutes));
 }
 
 TEST(IndexCache, BuildsOnceAndLoadsWhileNothingChanged) {
@@ -72,7 +73,7 @@ TEST(IndexCache, BuildsOnceAndLoadsWhileNothingChanged) {
 
   // A changed label file: rescanned.
   write(root + "/labels.txt", "a.jpg 0\nb.jpg 1\nc.jpg 1\n");
-  touch_later(root + "/labels.txt");
+  backdate(root + "/labels.txt", 30);
   const IndexLoad third = load_or_build_index(layout, {root, "train", cache});
   EXPECT_FALSE(third.from_cache);
   EXPECT_NE(third.stale_reason.find("labels.txt"), std::string::npos) << third.stale_reason;
@@ -81,7 +82,7 @@ TEST(IndexCache, BuildsOnceAndLoadsWhileNothingChanged) {
 
   // A file added to a scanned directory changes the directory's mtime.
   write(root + "/images/d.jpg", "x");
-  touch_later(root + "/images");
+  backdate(root + "/images", 20);
   EXPECT_FALSE(load_or_build_index(layout, {root, "train", cache}).from_cache);
   EXPECT_EQ(layout.scans, 3);
   EXPECT_TRUE(load_or_build_index(layout, {root, "train", cache}).from_cache);
@@ -97,6 +98,33 @@ TEST(IndexCache, BuildsOnceAndLoadsWhileNothingChanged) {
   EXPECT_NE(damaged.stale_reason.find("unreadable"), std::string::npos);
   EXPECT_EQ(damaged.index.size(), 3);
   EXPECT_EQ(layout.scans, 5);
+}
+
+TEST(IndexCache, ASourceChangedDuringTheScanIsNotCached) {
+  fct::testing::ScratchDir dir("fct-index-cache");
+  const std::string root = dir.file("data");
+  fs::create_directories(root + "/images");
+  write(root + "/labels.txt", "a.jpg 0\n");
+  // An mtime after the scan started: the file was still being written.
+  fs::last_write_time(root + "/labels.txt",
+                      fs::file_time_type::clock::now() + std::chrono::seconds(30));
+  CountingLayout layout;
+  const IndexLoad load = load_or_build_index(layout, {root, "train", dir.file("cache")});
+  EXPECT_EQ(load.index.size(), 1);
+  EXPECT_FALSE(fs::exists(index_cache_path(dir.file("cache"), "counting", root, "train")));
+}
+
+TEST(IndexCache, AnUnwritableCacheDirectoryOnlyCostsARescan) {
+  fct::testing::ScratchDir dir("fct-index-cache");
+  const std::string root = dir.file("data");
+  fs::create_directories(root + "/images");
+  write(root + "/labels.txt", "a.jpg 0\n");
+  write(dir.file("not-a-directory"), "x");
+  CountingLayout layout;
+  const IndexLoad load =
+      load_or_build_index(layout, {root, "train", dir.file("not-a-directory") + "/cache"});
+  EXPECT_EQ(load.index.size(), 1);
+  EXPECT_TRUE(load.cache_path.empty());
 }
 
 TEST(IndexCache, WithoutACacheDirectoryEveryCallScans) {
