@@ -41,7 +41,9 @@ class ImageWriter {
       case BadFile::kProgressive:
         return encode_jpeg(test_pattern(height, width, 3, seed), {92, Chroma::k420, true});
       case BadFile::kTruncated: {
-        auto bytes = encode_jpeg(test_pattern(height, width, 3, seed));
+        // Big enough that the cut falls in the scan data, past the tables and the SOS marker
+        // (a small file cut at 60% can lose its SOS and be unreadable instead of truncated).
+        auto bytes = encode_jpeg(test_pattern(4 * height, 4 * width, 3, seed));
         bytes.resize(bytes.size() * 6 / 10);
         return bytes;
       }

@@ -99,6 +99,9 @@ CommandResult run_command(const std::vector<std::string>& argv, double deadline_
 std::string fct_binary() {
   return std::string(FCT_BINARY_DIR) + "/fct";
 }
+std::string source_directory() {
+  return FCT_SOURCE_DIR;
+}
 std::string mpiexec() {
   return FCT_MPIEXEC;
 }

@@ -34,6 +34,8 @@ CommandResult run_command(const std::vector<std::string>& argv, double deadline_
 
 // The built `fct` binary and the mpirun of the build.
 std::string fct_binary();
+// The checkout the tests were built from (experiments/, launch/).
+std::string source_directory();
 std::string mpiexec();
 
 void write_text_file(const std::string& path, const std::string& text);

@@ -77,6 +77,9 @@ VerificationReport verify_dataset(const ImageFileDataset& dataset, int threads,
         } catch (const DataError& e) {
           kind = kUnreadable;
           finding.detail = e.what();
+          // Decoder messages start with the file's path, which the report prints already.
+          if (finding.detail.rfind(finding.path + ": ", 0) == 0)
+            finding.detail.erase(0, finding.path.size() + 2);
         }
         if (kind != kOk) {
           std::lock_guard<std::mutex> lock(mutex);

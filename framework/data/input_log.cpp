@@ -23,7 +23,11 @@ void InputLog::skipped(const std::string& path, const std::string& reason) {
     first = skipped_.insert(path).second;
     if (first) ++counts_.skipped_files;
   }
-  if (first) spdlog::warn("data: {}: skipping unreadable {} ({})", dataset_, path, reason);
+  if (!first) return;
+  // Decoder messages start with the path, which the line names already.
+  const std::string why =
+      reason.rfind(path + ": ", 0) == 0 ? reason.substr(path.size() + 2) : reason;
+  spdlog::warn("data: {}: skipping unreadable {} ({})", dataset_, path, why);
 }
 
 void InputLog::truncated(const std::string& path) {

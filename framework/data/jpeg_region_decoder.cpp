@@ -67,6 +67,7 @@ struct Plan {
   // Out: the image's full size, and the decoded block in output (scaled) pixels.
   int64_t image_width = 0, image_height = 0;
   JDIMENSION out_x = 0, out_y = 0, out_width = 0, out_height = 0;
+  JDIMENSION scaled_height = 0;  // rows of the whole image at this scale
   int components = 3;
   bool cmyk = false;
 };
@@ -85,6 +86,7 @@ bool begin(jpeg_decompress_struct* cinfo, ErrorManager* err, const uint8_t* data
   cinfo->scale_denom = static_cast<unsigned int>(plan->denominator);
   jpeg_start_decompress(cinfo);
   plan->components = cinfo->output_components;
+  plan->scaled_height = cinfo->output_height;
   // The region in output pixels: pixel i at 1/d covers full-resolution pixels [i d, (i + 1) d).
   const auto d = static_cast<int64_t>(plan->denominator);
   const auto out_w = static_cast<int64_t>(cinfo->output_width);
@@ -126,6 +128,17 @@ void cmyk_to_rgb(const uint8_t* cmyk, int64_t pixels, uint8_t* rgb) {
     const unsigned k = cmyk[3];
     for (int c = 0; c < 3; ++c) rgb[c] = static_cast<uint8_t>((cmyk[c] * k + 127) / 255);
   }
+}
+
+bool ends_with_eoi(const uint8_t* data, std::size_t size) {
+  std::size_t end = size;
+  // Some writers pad after EOI; a few bytes of zeros or whitespace are not a cut.
+  for (int k = 0; k < 16 && end > 0 &&
+                  (data[end - 1] == 0 || data[end - 1] == '\n' || data[end - 1] == '\r' ||
+                   data[end - 1] == ' ');
+       ++k)
+    --end;
+  return end >= 2 && data[end - 2] == 0xFF && data[end - 1] == 0xD9;
 }
 
 }  // namespace
@@ -193,7 +206,11 @@ DecodedRegion JpegRegionDecoder::decode(const uint8_t* data, std::size_t size,
   if (!read_rows(&s.cinfo, &s.err, &plan, target)) throw failed();
   if (plan.cmyk)
     cmyk_to_rgb(s.cmyk.data(), rows * cols, out.decoded.image.pixels.data_ptr<uint8_t>());
-  out.decoded.truncated = s.err.warnings > 0;
+  // Decoding stopped at the crop's last row cannot meet a cut-off end: a file that does not end in
+  // an EOI marker (FF D9, before any padding) is taken to be truncated too, so that a truncated
+  // file is counted whichever part of it a crop needed.
+  const bool stopped_early = plan.out_y + plan.out_height < plan.scaled_height;
+  out.decoded.truncated = s.err.warnings > 0 || (stopped_early && !ends_with_eoi(data, size));
   const int64_t d = scale_denominator;
   out.x = static_cast<int64_t>(plan.out_x) * d;
   out.y = static_cast<int64_t>(plan.out_y) * d;
