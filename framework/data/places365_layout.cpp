@@ -14,7 +14,20 @@ struct SplitFiles {
   std::vector<const char*> image_folders;  // the first that exists holds the images
 };
 
+// "<split>_large" picks the high-resolution folders when both variants are extracted side by side
+// (otherwise the first folder that exists is used, 256x256 first).
 std::optional<SplitFiles> split_files(const std::string& split) {
+  const std::string suffix = "_large";
+  if (split.size() > suffix.size() &&
+      split.compare(split.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    auto files = split_files(split.substr(0, split.size() - suffix.size()));
+    if (!files) return std::nullopt;
+    std::vector<const char*> large;
+    for (const char* folder : files->image_folders)
+      if (std::string(folder).find("large") != std::string::npos) large.push_back(folder);
+    files->image_folders = large;
+    return files;
+  }
   if (split == "train")
     return SplitFiles{"places365_train_standard.txt",
                       {"data_256", "data_large", "data_256_standard", "data_large_standard"}};
@@ -64,7 +77,7 @@ ImageIndex Places365Layout::scan(const std::string& root, const std::string& spl
   const auto files = split_files(split);
   if (!files)
     throw ConfigError("places365: unknown split '" + split + "'" + did_you_mean(split, splits()) +
-                      "; known: train, train_challenge, val");
+                      "; known: train, train_challenge, val (each also as <split>_large)");
   const std::string top = absolute_directory(root);
   require_directory(top, "Places365 root");
   const std::string categories = join_path(top, "categories_places365.txt");

@@ -16,7 +16,9 @@ namespace fct::data {
 class Places365Layout : public ImageLayout {
  public:
   std::string name() const override { return "places365"; }
-  std::vector<std::string> splits() const override { return {"train", "train_challenge", "val"}; }
+  std::vector<std::string> splits() const override {
+    return {"train", "train_challenge", "val", "train_large", "train_challenge_large", "val_large"};
+  }
   ImageIndex scan(const std::string& root, const std::string& split,
                   IndexSources& sources) const override;
 };

@@ -161,6 +161,56 @@ TEST(ImageFileDataset, LargePngsAreCroppedWhereTheCropWasDrawn) {
   }
 }
 
+TEST(ImageFileDataset, DamagedFilesNeverCrashTheCropDecoder) {
+  // Bytes flipped, runs zeroed and tails cut, in baseline, progressive, grey and CMYK files: each
+  // decode through the crop path either works or throws DataError naming the file.
+  std::vector<std::vector<uint8_t>> originals{
+      encode_jpeg(test_pattern(90, 120, 3, 1), {90}),
+      encode_jpeg(test_pattern(90, 120, 3, 2), {95, fct::testing::Chroma::k444, true}),
+      encode_jpeg(test_pattern(70, 60, 1, 3), {90, fct::testing::Chroma::kGrey}),
+      fct::testing::encode_cmyk_jpeg(test_pattern(64, 80, 4, 4))};
+  ImageDecoder decoder;
+  TransformOptions options = rrc(16);
+  options.region_decode_below = 2.0;
+  const Transform transform(options);
+  SampleRng damage(99, 0, 0);
+  std::vector<float> out(3 * 16 * 16);
+  int decoded = 0, rejected = 0;
+  for (int trial = 0; trial < 400; ++trial) {
+    std::vector<uint8_t> bytes = originals[static_cast<std::size_t>(trial) % originals.size()];
+    const auto n = static_cast<int64_t>(bytes.size());
+    switch (trial % 3) {
+      case 0:
+        for (int k = 0; k < 1 + trial % 7; ++k)
+          bytes[static_cast<std::size_t>(damage.integer(2, n - 1))] ^=
+              static_cast<uint8_t>(damage.integer(1, 255));
+        break;
+      case 1: {
+        const int64_t at = damage.integer(2, n - 1);
+        for (int64_t i = at; i < std::min(n, at + 24); ++i) bytes[static_cast<std::size_t>(i)] = 0;
+        break;
+      }
+      default:
+        bytes.resize(static_cast<std::size_t>(damage.integer(3, n - 1)));
+    }
+    const EncodedImage file{std::string(bytes.begin(), bytes.end()), "fuzz.jpg", {}};
+    SampleRng rng(1, trial, 0);
+    try {
+      transform.apply_encoded(decoder, file, rng, out.data());
+      ++decoded;
+    } catch (const DataError& e) {
+      EXPECT_NE(std::string(e.what()).find("fuzz.jpg"), std::string::npos) << e.what();
+      ++rejected;
+    }
+  }
+  EXPECT_GT(decoded, 0);
+  EXPECT_GT(rejected, 0);
+  // The decoder still works after all that.
+  SampleRng rng(0, 0, 0);
+  const EncodedImage good{std::string(originals[0].begin(), originals[0].end()), "good.jpg", {}};
+  EXPECT_FALSE(transform.apply_encoded(decoder, good, rng, out.data()).truncated);
+}
+
 TEST(ImageFileDataset, RegionsAreClampedToTheImage) {
   const PixelRect inside = clamp_region({10, 5, 20, 30}, 100, 80);
   EXPECT_EQ(inside.x0, 10);

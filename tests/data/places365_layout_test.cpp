@@ -77,6 +77,24 @@ TEST(Places365LayoutTest, TorchvisionRenamedFolders) {
             std::string::npos);
 }
 
+TEST(Places365LayoutTest, LargeSplitsPickTheHighResolutionFoldersBesideThe256Ones) {
+  testing::ScratchDir dir;
+  const auto fixture = testing::write_places365_fixture(dir.path());
+  fs::copy(fixture.root + "/data_256", fixture.root + "/data_large", fs::copy_options::recursive);
+  fs::copy(fixture.root + "/val_256", fixture.root + "/val_large", fs::copy_options::recursive);
+  IndexSources sources;
+  EXPECT_EQ(Places365Layout().scan(fixture.root, "train", sources).root,
+            fixture.root + "/data_256");
+  const auto large = Places365Layout().scan(fixture.root, "train_large", sources);
+  EXPECT_EQ(large.root, fixture.root + "/data_large");
+  EXPECT_EQ(large.size(), Places365Layout().scan(fixture.root, "train", sources).size());
+  EXPECT_EQ(Places365Layout().scan(fixture.root, "val_large", sources).root,
+            fixture.root + "/val_large");
+  EXPECT_EQ(Places365Layout().scan(fixture.root, "train_challenge_large", sources).root,
+            fixture.root + "/data_large");
+  EXPECT_THROW(Places365Layout().scan(fixture.root, "test_large", sources), ConfigError);
+}
+
 TEST(Places365LayoutTest, MissingListedFileStaysWithAProblem) {
   testing::ScratchDir dir;
   const auto fixture = testing::write_places365_fixture(dir.path());
