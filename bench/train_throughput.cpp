@@ -70,7 +70,7 @@ int main(int argc, char** argv) {
       const auto start = std::chrono::steady_clock::now();
       optimizer->zero_grad();
       const auto out = model->forward(images);
-      loss.forward(out.embedding, out.logits, labels).backward();
+      loss.forward({out.embedding, out.logits, labels, {}}).backward();
       reducer.finish_backward();
       optimizer->step();
       if (cuda) model->parameters()[0].sum().item<float>();  // wait for the GPU's queue

@@ -69,12 +69,18 @@ struct ModelConfig {
 struct LossConfig {
   std::string name = "cross_entropy";  // loss registry name
   double label_smoothing = 0.1;
+  // Margin losses (normface, cosface, arcface): logit scale s and margin m; 0 / -1 = the loss's
+  // default (normface s 16; cosface s 30, m 0.35; arcface s 30, m 0.5).
+  double scale = 0.0;
+  double margin = -1.0;
 
   template <class V>
   void visit(V& v) {
     v("name", name, "loss, by registry name", not_empty());
     v("label_smoothing", label_smoothing, "label smoothing of the cross-entropy",
       in_range(0.0, 1.0));
+    v("scale", scale, "margin losses: logit scale s (0 = the loss's default)", at_least(0.0));
+    v("margin", margin, "margin losses: margin m (-1 = the loss's default)", in_range(-1.0, 1.5));
   }
 };
 

@@ -4,7 +4,7 @@
 
 namespace fct::data {
 
-EncodedImage Dataset::read_encoded(int64_t index) const {
+EncodedImage Dataset::read_encoded(int64_t /*index*/) const {
   throw Error(name() + ": samples are decoded images, not files (read_encoded)");
 }
 

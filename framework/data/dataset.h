@@ -43,7 +43,7 @@ class Dataset {
   // The decoded image (for files: the region of the file that is the sample).
   virtual RawImage read(int64_t index) const = 0;
   // The file a sample comes from, for messages ("" for in-memory datasets).
-  virtual std::string sample_path(int64_t index) const { return ""; }
+  virtual std::string sample_path(int64_t /*index*/) const { return ""; }
   // Whether samples are image files that read_encoded serves.
   virtual bool encoded() const { return false; }
   virtual EncodedImage read_encoded(int64_t index) const;

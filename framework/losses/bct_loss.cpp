@@ -16,8 +16,10 @@ BctInfluenceLoss::BctInfluenceLoss(torch::Tensor old_classifier, double influenc
     throw Error("BCT influence loss: the old classifier must be a matrix [classes, d]");
 }
 
-torch::Tensor BctInfluenceLoss::forward(const torch::Tensor& embedding, const torch::Tensor& logits,
-                                        const torch::Tensor& labels) {
+torch::Tensor BctInfluenceLoss::forward(const LossInputs& inputs) {
+  const torch::Tensor& embedding = inputs.embedding;
+  const torch::Tensor& logits = inputs.logits;
+  const torch::Tensor& labels = inputs.labels;
   if (embedding.size(1) != old_classifier_.size(1))
     throw Error("BCT influence loss: embedding dimension " + std::to_string(embedding.size(1)) +
                 " differs from the old classifier's " + std::to_string(old_classifier_.size(1)));

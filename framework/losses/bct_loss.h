@@ -21,8 +21,7 @@ class BctInfluenceLoss : public ClassificationLoss {
   std::string name() const override { return "bct_influence"; }
   // CE(new logits) + λ · CE(embedding · old_classifierᵀ), both label-smoothed, means over the
   // batch.
-  torch::Tensor forward(const torch::Tensor& embedding, const torch::Tensor& logits,
-                        const torch::Tensor& labels) override;
+  torch::Tensor forward(const LossInputs& inputs) override;
 
   const torch::Tensor& old_classifier() const { return old_classifier_; }
 

@@ -3,6 +3,7 @@
 #include <functional>
 
 #include "framework/core/registry.h"
+#include "framework/losses/margin_softmax_loss.h"
 
 namespace fct::losses {
 
@@ -15,9 +16,8 @@ torch::Tensor label_smoothed_cross_entropy(const torch::Tensor& logits, const to
   return ((1.0 - label_smoothing) * nll + label_smoothing * uniform).mean();
 }
 
-torch::Tensor CrossEntropyLoss::forward(const torch::Tensor& embedding, const torch::Tensor& logits,
-                                        const torch::Tensor& labels) {
-  return label_smoothed_cross_entropy(logits, labels, label_smoothing_);
+torch::Tensor CrossEntropyLoss::forward(const LossInputs& inputs) {
+  return label_smoothed_cross_entropy(inputs.logits, inputs.labels, label_smoothing_);
 }
 
 namespace {
@@ -28,8 +28,20 @@ const Registry<LossFactory>& loss_registry() {
   static const Registry<LossFactory> registry(
       "loss", {
                   {"cross_entropy",
-                   [](const config::LossConfig& c) {
+                   [](const config::LossConfig& c) -> std::unique_ptr<ClassificationLoss> {
                      return std::make_unique<CrossEntropyLoss>(c.label_smoothing);
+                   }},
+                  {"normface",
+                   [](const config::LossConfig& c) -> std::unique_ptr<ClassificationLoss> {
+                     return std::make_unique<MarginSoftmaxLoss>(MarginKind::kNormFace, c);
+                   }},
+                  {"cosface",
+                   [](const config::LossConfig& c) -> std::unique_ptr<ClassificationLoss> {
+                     return std::make_unique<MarginSoftmaxLoss>(MarginKind::kCosFace, c);
+                   }},
+                  {"arcface",
+                   [](const config::LossConfig& c) -> std::unique_ptr<ClassificationLoss> {
+                     return std::make_unique<MarginSoftmaxLoss>(MarginKind::kArcFace, c);
                    }},
               });
   return registry;

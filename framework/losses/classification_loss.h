@@ -13,13 +13,21 @@
 
 namespace fct::losses {
 
+// What a loss may look at: softmax losses use the logits, margin losses the cosines between the
+// embedding and the classifier's rows.
+struct LossInputs {
+  torch::Tensor embedding;          // [B, d]
+  torch::Tensor logits;             // [B, C] = embedding · classifier_weightᵀ
+  torch::Tensor labels;             // int64 [B]
+  torch::Tensor classifier_weight;  // [C, d]; may be undefined for losses that do not need it
+};
+
 class ClassificationLoss {
  public:
   virtual ~ClassificationLoss() = default;
   virtual std::string name() const = 0;
-  // Mean loss over the batch. embedding [B, d], logits [B, C], labels int64 [B].
-  virtual torch::Tensor forward(const torch::Tensor& embedding, const torch::Tensor& logits,
-                                const torch::Tensor& labels) = 0;
+  // Mean loss over the batch.
+  virtual torch::Tensor forward(const LossInputs& inputs) = 0;
 };
 
 // Softmax cross-entropy with label smoothing: target = (1 - s) * one_hot + s / C.
@@ -27,8 +35,7 @@ class CrossEntropyLoss : public ClassificationLoss {
  public:
   explicit CrossEntropyLoss(double label_smoothing) : label_smoothing_(label_smoothing) {}
   std::string name() const override { return "cross_entropy"; }
-  torch::Tensor forward(const torch::Tensor& embedding, const torch::Tensor& logits,
-                        const torch::Tensor& labels) override;
+  torch::Tensor forward(const LossInputs& inputs) override;
 
  private:
   double label_smoothing_;

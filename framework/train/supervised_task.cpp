@@ -15,7 +15,8 @@ StepOutput SupervisedTask::train_step(const data::Batch& batch) {
   const auto labels = batch.labels.to(device_, /*non_blocking=*/true);
   const auto output = model_->forward(images);
   StepOutput result;
-  result.loss = loss_->forward(output.embedding, output.logits, labels);
+  result.loss =
+      loss_->forward({output.embedding, output.logits, labels, model_->classifier()->weight});
   result.correct = output.logits.argmax(1).eq(labels).sum().item<int64_t>();
   result.count = labels.size(0);
   return result;

@@ -17,7 +17,7 @@ TEST(BctInfluenceLoss, NewTermPlusWeightedOldTerm) {
   BctInfluenceLoss loss(torch::eye(2), /*influence_weight=*/0.5, /*label_smoothing=*/0.0);
   // New: -log softmax([0.5, -0.5])[0] = log(1 + e^-1). Old logits = [1, 2]: log(1 + e).
   const double expected = std::log(1 + std::exp(-1.0)) + 0.5 * std::log(1 + std::exp(1.0));
-  EXPECT_NEAR(loss.forward(embedding, logits, labels).item<double>(), expected, 1e-6);
+  EXPECT_NEAR(loss.forward({embedding, logits, labels, {}}).item<double>(), expected, 1e-6);
   EXPECT_EQ(loss.name(), "bct_influence");
 }
 
@@ -26,7 +26,8 @@ TEST(BctInfluenceLoss, LabelSmoothingAppliesToBothTerms) {
   const auto logits = torch::tensor({{0.f, 0.f}});
   const auto labels = torch::tensor({1}, torch::kInt64);
   BctInfluenceLoss loss(torch::eye(2), 1.0, 0.3);
-  EXPECT_NEAR(loss.forward(embedding, logits, labels).item<double>(), 2 * std::log(2.0), 1e-6);
+  EXPECT_NEAR(loss.forward({embedding, logits, labels, {}}).item<double>(), 2 * std::log(2.0),
+              1e-6);
 }
 
 TEST(BctInfluenceLoss, ZeroWeightIsPlainCrossEntropyAndOldClassifierGetsNoGradient) {
@@ -36,9 +37,9 @@ TEST(BctInfluenceLoss, ZeroWeightIsPlainCrossEntropyAndOldClassifierGetsNoGradie
   auto old_classifier = torch::ones({3, 2}, torch::requires_grad());
   BctInfluenceLoss plain(old_classifier, 0.0, 0.0);
   const double ce = std::log(std::exp(2.0) + 1 + std::exp(1.0)) - 1.0;
-  EXPECT_NEAR(plain.forward(embedding, logits, labels).item<double>(), ce, 1e-6);
+  EXPECT_NEAR(plain.forward({embedding, logits, labels, {}}).item<double>(), ce, 1e-6);
   BctInfluenceLoss loss(old_classifier, 1.0, 0.0);
-  loss.forward(embedding, logits, labels).backward();
+  loss.forward({embedding, logits, labels, {}}).backward();
   EXPECT_TRUE(embedding.grad().defined());
   EXPECT_FALSE(old_classifier.grad().defined());  // frozen
 }

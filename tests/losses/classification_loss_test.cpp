@@ -12,7 +12,7 @@ TEST(CrossEntropyLoss, MatchesHandComputedValueWithoutSmoothing) {
   const auto logits = torch::tensor({{1.0f, 2.0f, 3.0f}});
   const auto labels = torch::tensor({2}, torch::kLong);
   CrossEntropyLoss loss(0.0);
-  EXPECT_NEAR(loss.forward({}, logits, labels).item<double>(), 0.40760596, 1e-6);
+  EXPECT_NEAR(loss.forward({{}, logits, labels, {}}).item<double>(), 0.40760596, 1e-6);
 }
 
 TEST(CrossEntropyLoss, MatchesHandComputedValueWithSmoothing) {
@@ -21,7 +21,7 @@ TEST(CrossEntropyLoss, MatchesHandComputedValueWithSmoothing) {
   const auto logits = torch::tensor({{1.0f, 2.0f, 3.0f}});
   const auto labels = torch::tensor({2}, torch::kLong);
   CrossEntropyLoss loss(0.1);
-  EXPECT_NEAR(loss.forward({}, logits, labels).item<double>(), 0.50760596, 1e-6);
+  EXPECT_NEAR(loss.forward({{}, logits, labels, {}}).item<double>(), 0.50760596, 1e-6);
 }
 
 TEST(CrossEntropyLoss, AgreesWithLibTorch) {
