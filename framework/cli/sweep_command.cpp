@@ -1,0 +1,163 @@
+// `fct sweep STUDY.yaml [key=value ...] [key=a,b,c ...]`: an ablation sweep of an FCT study. The
+// axes come from the file's `sweep:` block and from the command line in Hydra's multirun grammar
+// (framework/config/sweep.h); every point is the study with those overrides, run in its own
+// directory <output_dir>/sweep/<NNN_key=value...> with its resolved config. A point that finished
+// with the same resolved config is skipped when the sweep is launched again. At the end: a summary
+// across points (summary.{md,csv,json}) and a plot of the first swept key against top-1 and mAP
+// (summary.svg). Every point's config is checked before the first one starts.
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include "framework/cli/command_runtime.h"
+#include "framework/cli/commands.h"
+#include "framework/config/config_loader.h"
+#include "framework/config/study_config.h"
+#include "framework/config/sweep.h"
+#include "framework/core/atomic_file.h"
+#include "framework/core/error.h"
+#include "framework/core/hash.h"
+#include "framework/study/study_runner.h"
+#include "framework/study/sweep_summary.h"
+
+namespace fct::cli {
+namespace {
+
+struct SweepArguments {
+  std::string config_path;
+  std::vector<std::string> arguments;
+  bool no_progress = false;
+  bool dry_run = false;
+};
+
+struct PlannedPoint {
+  config::SweepPoint point;
+  std::string directory;
+  config::LoadedConfig<config::StudyConfig> loaded;
+};
+
+std::vector<study::ResultRow> rows_from_json(const nlohmann::json& list) {
+  std::vector<study::ResultRow> rows;
+  for (const auto& r : list)
+    rows.push_back({r.at("case").get<std::string>(), r.value("description", std::string()),
+                    r.at("top1").get<double>(), r.at("top5").get<double>(),
+                    r.at("mAP").get<double>(), r.value("negative_flips", 0.0),
+                    r.value("queries", int64_t{0})});
+  return rows;
+}
+
+// The rows of a point that already finished with this resolved config; nullopt otherwise.
+std::optional<std::vector<study::ResultRow>> finished_rows(const PlannedPoint& planned) {
+  const std::string marker = planned.directory + "/sweep_point.json";
+  std::ifstream in(marker);
+  if (!in) return std::nullopt;
+  try {
+    const auto record = nlohmann::json::parse(in);
+    if (record.at("config_hash").get<std::string>() != to_hex(planned.loaded.hash))
+      return std::nullopt;
+    return rows_from_json(record.at("results"));
+  } catch (const std::exception& e) {
+    spdlog::warn("sweep: {} is unreadable ({}); running the point again", marker, e.what());
+    return std::nullopt;
+  }
+}
+
+void run_sweep(const SweepArguments& args, const CommandContext& context) {
+  YAML::Node root = config::load_yaml_file(args.config_path);
+  YAML::Node block;
+  if (root.IsMap() && root["sweep"]) {
+    block = YAML::Clone(root["sweep"]);
+    root.remove("sweep");
+  }
+  std::vector<std::string> overrides;
+  std::vector<config::SweepAxis> axes;
+  config::split_multirun_arguments(args.arguments, overrides, axes);
+  const auto spec = config::merge_sweeps(config::read_sweep_block(block, args.config_path), axes);
+  const auto points = config::expand_sweep(spec);
+  if (points.empty())
+    throw ConfigError(args.config_path +
+                      ": nothing to sweep: add a sweep: block or key=a,b on the command line");
+
+  const auto base =
+      config::load_config_tree<config::StudyConfig>(YAML::Clone(root), args.config_path, overrides);
+  const std::string sweep_dir =
+      (base.config.output_dir.empty() ? "runs/" + base.config.name : base.config.output_dir) +
+      "/sweep";
+  std::vector<PlannedPoint> plan;
+  for (const auto& point : points) {
+    const std::string directory =
+        sweep_dir + "/" + config::point_directory_name(point, static_cast<int64_t>(points.size()));
+    std::vector<std::string> point_overrides = overrides;
+    point_overrides.insert(point_overrides.end(), point.overrides.begin(), point.overrides.end());
+    point_overrides.push_back("output_dir=" + directory);
+    plan.push_back(
+        {point, directory,
+         config::load_config_tree<config::StudyConfig>(
+             YAML::Clone(root), args.config_path + " [" + point.label + "]", point_overrides)});
+  }
+  const bool rank0 = context.rank_info.rank == 0;
+  if (args.dry_run) {
+    if (rank0)
+      for (const auto& p : plan) std::cout << p.directory << "  " << p.point.label << "\n";
+    return;
+  }
+
+  auto runtime = make_command_runtime(base.config.dist, context);
+  study::StudyOptions options;
+  options.provenance = runtime.provenance;
+  options.device = runtime.device;
+  options.show_progress = !args.no_progress;
+  std::vector<study::SweepPointResult> results;
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    const auto& p = plan[i];
+    // Every rank reads the same marker, so every rank skips the same points.
+    if (auto rows = finished_rows(p)) {
+      spdlog::info("sweep point {}/{} ({}) finished before: skipped", i + 1, plan.size(),
+                   p.point.label);
+      results.push_back({p.point, p.directory, std::move(*rows)});
+      continue;
+    }
+    spdlog::info("sweep point {}/{}: {}", i + 1, plan.size(), p.point.label);
+    const auto outcome = study::run_study(p.loaded, *runtime.comm, options);
+    if (rank0)
+      write_text_atomically(p.directory + "/sweep_point.json",
+                            nlohmann::json{{"overrides", p.point.overrides},
+                                           {"config_hash", to_hex(p.loaded.hash)},
+                                           {"results", study::results_json(outcome.rows)}}
+                                    .dump(2) +
+                                "\n");
+    runtime.comm->barrier();
+    results.push_back({p.point, p.directory, outcome.rows});
+  }
+  if (rank0) {
+    const std::string title =
+        "Sweep of " + base.config.name + " (" + std::to_string(plan.size()) + " points)";
+    study::write_sweep_summary(sweep_dir, results, title);
+    std::cout << "\n"
+              << study::sweep_markdown(results, title) << "summary: " << sweep_dir
+              << "/summary.{md,csv,json,svg}\n"
+              << std::flush;
+  }
+}
+
+}  // namespace
+
+void add_sweep_command(CLI::App& app, const CommandContext& context) {
+  auto args = std::make_shared<SweepArguments>();
+  CLI::App* command = app.add_subcommand(
+      "sweep", "Run an ablation sweep of an FCT study (finished points are skipped)");
+  command->add_option("config", args->config_path, "study YAML file (with or without sweep:)")
+      ->required();
+  command->add_option(
+      "arguments", args->arguments,
+      "overrides (key=value) and sweep axes (key=a,b,c | range(0,4) | choice(a,b))");
+  command->add_flag("--dry-run", args->dry_run, "list the points and their directories only");
+  command->add_flag("--no-progress", args->no_progress, "no progress bars");
+  command->callback([args, &context] { run_sweep(*args, context); });
+}
+
+}  // namespace fct::cli
