@@ -163,7 +163,7 @@ void BatchLoader::load_file_sample(int64_t index, int64_t slot, Batch& batch,
   InputLog* log = dataset_.input_log();
   const int64_t size = dataset_.size();
   const int64_t count = batch.labels.size(0);
-  const int64_t sample_floats = batch.images[0].numel();
+  const int64_t sample_floats = batch.images.numel() / batch.images.size(0);
   float* images = batch.images.data_ptr<float>();
   std::string first_error;
   for (int64_t attempt = 0; attempt <= kMaxReplacements && attempt < size; ++attempt) {

@@ -37,15 +37,6 @@ std::string tj_message(void* handle) {
   return tjGetErrorStr2(static_cast<tjhandle>(handle));
 }
 
-// Photoshop and most CMYK JPEG writers store inverted values (the Adobe convention, which
-// libjpeg returns as stored): 255 means no ink. RGB is then the product of the inverted inks.
-void cmyk_to_rgb(const uint8_t* cmyk, int64_t pixels, uint8_t* rgb) {
-  for (int64_t i = 0; i < pixels; ++i, cmyk += 4, rgb += 3) {
-    const unsigned k = cmyk[3];
-    for (int c = 0; c < 3; ++c) rgb[c] = static_cast<uint8_t>((cmyk[c] * k + 127) / 255);
-  }
-}
-
 struct PngImage {
   png_image image{};
   PngImage() { image.version = PNG_IMAGE_VERSION; }
@@ -58,6 +49,15 @@ void begin_png(PngImage& png, const uint8_t* data, std::size_t size, const std::
 }
 
 }  // namespace
+
+// Photoshop and most CMYK JPEG writers store inverted values (the Adobe convention, which
+// libjpeg returns as stored): 255 means no ink. RGB is then the product of the inverted inks.
+void cmyk_to_rgb(const uint8_t* cmyk, int64_t pixels, uint8_t* rgb) {
+  for (int64_t i = 0; i < pixels; ++i, cmyk += 4, rgb += 3) {
+    const unsigned k = cmyk[3];
+    for (int c = 0; c < 3; ++c) rgb[c] = static_cast<uint8_t>((cmyk[c] * k + 127) / 255);
+  }
+}
 
 ImageFormat sniff_image_format(const uint8_t* data, std::size_t size) {
   if (size >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF) return ImageFormat::kJpeg;
@@ -136,8 +136,10 @@ DecodedImage ImageDecoder::decode(const uint8_t* data, std::size_t size, const s
       scale_denominator != 8)
     throw Error("image decoder: scale denominator must be 1, 2, 4 or 8, not " +
                 std::to_string(scale_denominator));
+  // A JPEG's header is read once, by decode_jpeg; header() is for the other formats.
+  if (size > 0 && sniff_image_format(data, size) == ImageFormat::kJpeg)
+    return decode_jpeg(data, size, name, scale_denominator);
   const ImageHeader info = header(data, size, name);
-  if (info.format == ImageFormat::kJpeg) return decode_jpeg(data, size, name, scale_denominator);
 
   PngImage png;
   begin_png(png, data, size, name);
@@ -161,6 +163,7 @@ DecodedImage ImageDecoder::decode_jpeg(const uint8_t* data, std::size_t size,
   auto* handle = static_cast<tjhandle>(handle_);
   int width = 0, height = 0, subsampling = 0, colorspace = 0;
   read_jpeg_header(data, size, name, width, height, subsampling, colorspace);
+  check_size(width, height, name);
   const tjscalingfactor factor{1, scale_denominator};
   const int out_width = TJSCALED(width, factor);
   const int out_height = TJSCALED(height, factor);

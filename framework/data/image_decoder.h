@@ -23,6 +23,10 @@ enum class ImageFormat { kJpeg, kPng, kUnknown };
 ImageFormat sniff_image_format(const uint8_t* data, std::size_t size);
 std::string to_string(ImageFormat format);
 
+// CMYK pixels as libjpeg returns them from an Adobe CMYK/YCCK JPEG (inverted inks: 255 = no ink),
+// to RGB: each channel is its inverted ink times K / 255.
+void cmyk_to_rgb(const uint8_t* cmyk, int64_t pixels, uint8_t* rgb);
+
 struct ImageHeader {
   ImageFormat format = ImageFormat::kUnknown;
   int64_t width = 0;

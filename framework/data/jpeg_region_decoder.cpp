@@ -122,14 +122,6 @@ bool read_rows(jpeg_decompress_struct* cinfo, ErrorManager* err, const Plan* pla
   return true;
 }
 
-void cmyk_to_rgb(const uint8_t* cmyk, int64_t pixels, uint8_t* rgb) {
-  // Adobe CMYK JPEGs store inverted inks (see image_decoder.cpp): RGB = inverted ink x K / 255.
-  for (int64_t i = 0; i < pixels; ++i, cmyk += 4, rgb += 3) {
-    const unsigned k = cmyk[3];
-    for (int c = 0; c < 3; ++c) rgb[c] = static_cast<uint8_t>((cmyk[c] * k + 127) / 255);
-  }
-}
-
 bool ends_with_eoi(const uint8_t* data, std::size_t size) {
   std::size_t end = size;
   // Some writers pad after EOI; a few bytes of zeros or whitespace are not a cut.

@@ -5,23 +5,15 @@
 
 #include "framework/core/error.h"
 #include "framework/data/image_folder_layout.h"
+#include "tests/data/layout_test_support.h"
 #include "tests/dataset_fixtures.h"
 #include "tests/test_support.h"
 
 namespace fct::data {
 namespace {
 namespace fs = std::filesystem;
-
-template <class E, class F>
-std::string error_of(F scan) {
-  try {
-    scan();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception";
-  return "";
-}
+using testing::contains;
+using testing::error_of;
 
 TEST(ImageListLayoutTest, PathsWithSpacesCommentsAndBlankLines) {
   testing::ScratchDir dir;

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "framework/core/error.h"
+#include "tests/data/layout_test_support.h"
 #include "tests/dataset_fixtures.h"
 #include "tests/image_fixtures.h"
 #include "tests/test_support.h"
@@ -13,23 +14,9 @@
 namespace fct::data {
 namespace {
 namespace fs = std::filesystem;
+using testing::contains;
+using testing::error_of;
 using testing::ImagenetVal;
-
-// The message of the E that `scan` throws, or "" (then the test fails).
-template <class E, class F>
-std::string error_of(F scan) {
-  try {
-    scan();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception";
-  return "";
-}
-
-bool contains(const std::vector<std::string>& list, const std::string& item) {
-  return std::find(list.begin(), list.end(), item) != list.end();
-}
 
 std::string problems_of(const ImageIndex& index) {
   std::string all;

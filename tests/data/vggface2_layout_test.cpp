@@ -6,27 +6,15 @@
 #include <filesystem>
 
 #include "framework/core/error.h"
+#include "tests/data/layout_test_support.h"
 #include "tests/dataset_fixtures.h"
 #include "tests/test_support.h"
 
 namespace fct::data {
 namespace {
 namespace fs = std::filesystem;
-
-template <class E, class F>
-std::string error_of(F scan) {
-  try {
-    scan();
-  } catch (const E& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected an exception";
-  return "";
-}
-
-bool contains(const std::vector<std::string>& list, const std::string& item) {
-  return std::find(list.begin(), list.end(), item) != list.end();
-}
+using testing::contains;
+using testing::error_of;
 
 const ImageEntry& entry_at(const ImageIndex& index, const std::string& path) {
   const auto it = std::find_if(index.entries.begin(), index.entries.end(),
