@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   fct::cli::add_eval_command(app, context);
   fct::cli::add_data_command(app, context);
   fct::cli::add_sweep_command(app, context);
+  fct::cli::add_grid_command(app, context);
 
   try {
     app.parse(argc, argv);

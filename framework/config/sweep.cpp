@@ -92,7 +92,9 @@ std::vector<std::string> sweep_values(const std::string& argument, const std::st
   return parts;
 }
 
-std::string yaml_text(const YAML::Node& node) {
+}  // namespace
+
+std::string override_value_text(const YAML::Node& node) {
   if (node.IsScalar()) {
     // A quoted scalar stays a string when the override parser reads it back.
     if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str") {
@@ -106,8 +108,6 @@ std::string yaml_text(const YAML::Node& node) {
   out << YAML::Flow << node;
   return out.c_str();
 }
-
-}  // namespace
 
 SweepSpec read_sweep_block(const YAML::Node& block, const std::string& source) {
   SweepSpec spec;
@@ -136,7 +136,7 @@ SweepSpec read_sweep_block(const YAML::Node& block, const std::string& source) {
     axis.key = item.first.Scalar();
     if (!item.second.IsSequence() || item.second.size() == 0)
       throw ConfigError(where + ".params." + axis.key + ": expected a non-empty list of values");
-    for (const auto& value : item.second) axis.values.push_back(yaml_text(value));
+    for (const auto& value : item.second) axis.values.push_back(override_value_text(value));
     spec.axes.push_back(std::move(axis));
   }
   return spec;

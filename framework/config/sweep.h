@@ -40,6 +40,10 @@ struct SweepPoint {
   std::string label;                   // "key=value key=value", for tables
 };
 
+// A YAML value as the text an override takes back to the same value (quoted strings stay strings,
+// lists and maps in flow style).
+std::string override_value_text(const YAML::Node& node);
+
 // The `sweep:` block (null: no axes). Throws ConfigError naming `source` and the key for a
 // malformed block (unknown mode, an axis that is not a non-empty list).
 SweepSpec read_sweep_block(const YAML::Node& block, const std::string& source);

@@ -88,4 +88,9 @@ bool StageRunner::run(const StageSpec& stage, const std::function<void(bool resu
   return true;
 }
 
+void StageRunner::announce(const std::string& what) {
+  ++index_;
+  spdlog::info("stage {}/{} {}", index_, total_, what);
+}
+
 }  // namespace fct::study

@@ -32,6 +32,9 @@ class StageRunner {
   // Collective. Runs body(resume) unless the stage is done; returns true when it ran.
   bool run(const StageSpec& stage, const std::function<void(bool resume)>& body);
 
+  // A step that is not a StageRunner call (an evaluation) still gets its "stage i/n" line.
+  void announce(const std::string& what);
+
   double seconds_spent() const { return seconds_; }
 
  private:

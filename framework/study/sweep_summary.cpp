@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "framework/core/atomic_file.h"
+#include "framework/core/report_text.h"
 
 namespace fct::study {
 namespace {
@@ -25,42 +26,6 @@ const ResultRow* find_case(const SweepPointResult& point, const std::string& nam
   for (const auto& row : point.rows)
     if (row.case_name == name) return &row;
   return nullptr;
-}
-
-std::string fixed(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.2f", value);
-  return text;
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
-std::string xml_escape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 // The value `key` takes at `point` ("" when the point does not set it).
@@ -84,7 +49,7 @@ std::string sweep_markdown(const std::vector<SweepPointResult>& points, const st
     out << "| " << p.point.label << " |";
     for (const auto& c : cases) {
       const ResultRow* row = find_case(p, c);
-      out << " " << (row ? fixed(row->top1) + " / " + fixed(row->mAP) : "–") << " |";
+      out << " " << (row ? fixed2(row->top1) + " / " + fixed2(row->mAP) : "–") << " |";
     }
     out << "\n";
   }
@@ -156,7 +121,7 @@ std::string sweep_svg(const std::vector<SweepPointResult>& points, const std::st
     std::string points_attr;
     for (std::size_t i = 0; i < points.size(); ++i)
       if (const ResultRow* row = find_case(points[i], case_name)) {
-        points_attr += fixed(px(xs[i])) + "," + fixed(py(row->*field)) + " ";
+        points_attr += fixed2(px(xs[i])) + "," + fixed2(py(row->*field)) + " ";
         svg << "<circle cx=\"" << px(xs[i]) << "\" cy=\"" << py(row->*field) << "\" r=\"3\" fill=\""
             << colour << "\"/>\n";
       }

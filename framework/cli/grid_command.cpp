@@ -1,0 +1,80 @@
+// `fct grid GRID.yaml [key=value ...]`: a compatibility grid (framework/config/grid_config.h) —
+// every model trained once, every old → new pair studied — with the matrix printed at the end and
+// written as grid.{md,csv,json,svg} in the run directory. `--dry-run` lists models and pairs.
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <memory>
+
+#include "framework/cli/command_runtime.h"
+#include "framework/cli/commands.h"
+#include "framework/config/grid_config.h"
+#include "framework/study/grid_runner.h"
+
+namespace fct::cli {
+namespace {
+
+struct GridArguments {
+  std::string config_path;
+  std::vector<std::string> overrides;
+  bool no_progress = false;
+  bool dry_run = false;
+};
+
+void print_plan(const config::GridConfig& grid) {
+  const auto print_models = [](const char* role, const std::vector<config::GridModel>& models) {
+    std::cout << role << " models (" << models.size() << "):\n";
+    for (const auto& m : models) {
+      std::cout << "  " << m.name << ":";
+      for (const auto& o : m.overrides) std::cout << " " << o;
+      std::cout << "\n";
+    }
+  };
+  print_models("old", grid.old_models);
+  print_models("new", grid.new_models);
+  std::cout << "pairs (" << grid.pairs.size() << "):\n";
+  for (const auto& p : grid.pairs)
+    std::cout << "  " << config::pair_label(grid, p) << (p.bct ? "  (+BCT)" : "") << "\n";
+  std::cout << std::flush;
+}
+
+void run_grid_command(const GridArguments& args, const CommandContext& context) {
+  const auto grid = config::load_grid(args.config_path, args.overrides);
+  if (args.dry_run) {
+    if (context.rank_info.rank == 0) print_plan(grid);
+    return;
+  }
+  auto runtime = make_command_runtime(grid.base.config.dist, context);
+  study::StudyOptions options;
+  options.provenance = runtime.provenance;
+  options.device = runtime.device;
+  options.show_progress = !args.no_progress;
+  spdlog::info("fct grid {}: {} old x {} new models, {} pairs; {} ranks x {} threads",
+               args.config_path, grid.old_models.size(), grid.new_models.size(), grid.pairs.size(),
+               context.rank_info.size, runtime.threads);
+  const auto outcome = study::run_grid(grid, *runtime.comm, options);
+  if (context.rank_info.rank == 0) {
+    std::cout << "\n"
+              << study::grid_markdown(outcome.results) << "\nresults: " << outcome.run_directory
+              << "/grid.{md,csv,json,svg}, each pair's table in " << outcome.run_directory
+              << "/pairs/<old>--<new>/results.md\n"
+              << std::flush;
+  }
+}
+
+}  // namespace
+
+void add_grid_command(CLI::App& app, const CommandContext& context) {
+  auto args = std::make_shared<GridArguments>();
+  CLI::App* command = app.add_subcommand(
+      "grid", "Run a compatibility grid: each model trained once, every old -> new pair studied");
+  command->add_option("config", args->config_path, "grid YAML file (a study plus grid:)")
+      ->required();
+  command->add_option("overrides", args->overrides,
+                      "overrides of the study part in Hydra's grammar (key=value, ...)");
+  command->add_flag("--dry-run", args->dry_run, "list the models and pairs only");
+  command->add_flag("--no-progress", args->no_progress, "no progress bars");
+  command->callback([args, &context] { run_grid_command(*args, context); });
+}
+
+}  // namespace fct::cli

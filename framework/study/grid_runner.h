@@ -1,0 +1,29 @@
+// `fct grid grid.yaml`: every old → new pair of a compatibility grid
+// (framework/config/grid_config.h) studied as `fct run` studies one, with each model, ψ and store
+// made once and shared by every pair that uses it. Layout of the run directory:
+//   models/old/<name>/, models/new/<name>/   φ of every model (trained once)
+//   side_info/<recipe hash>/                 ψ, one per distinct recipe and old class set
+//   stores/old-<name>.h5 (with ψ), stores/new-<name>.h5
+//   pairs/<old>--<new>/                      BCT (when the pair has it), h ± ψ, backfills, results
+//   grid.{md,csv,json,svg}                   the matrix (framework/study/grid_matrix.h)
+// Every stage keeps the skip rules of stage.h: a grid run again does only what is missing, and a
+// pair added to the file trains only what it does not share.
+#pragma once
+
+#include "framework/config/grid_config.h"
+#include "framework/dist/communicator.h"
+#include "framework/study/grid_matrix.h"
+#include "framework/study/study_runner.h"
+
+namespace fct::study {
+
+struct GridOutcome {
+  std::string run_directory;
+  GridResults results;
+  double seconds = 0.0;  // stages run by this invocation
+};
+
+GridOutcome run_grid(const config::GridConfig& grid, dist::Communicator& comm,
+                     const StudyOptions& options);
+
+}  // namespace fct::study
