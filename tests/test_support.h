@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "framework/core/subprocess.h"
+
 namespace fct::testing {
 
 // A fresh directory under the system temp dir, removed when the object dies.
@@ -20,17 +22,10 @@ class ScratchDir {
   std::string path_;
 };
 
-struct CommandResult {
-  int exit_code = -1;      // the process's exit status; -1 when it had to be killed
-  bool timed_out = false;  // true when it outlived the deadline (then it is killed)
-  double seconds = 0.0;
-  std::string output;  // stdout and stderr together
-};
-
-// Runs `argv` (argv[0] looked up in PATH) with a deadline; the hang guard of fault-injection
-// tests. Kills the whole process group at the deadline.
-CommandResult run_command(const std::vector<std::string>& argv, double deadline_s,
-                          const std::string& working_dir = "");
+// Running a command with a deadline (the hang guard of fault-injection tests) is the framework's
+// own (framework/core/subprocess.h).
+using fct::CommandResult;
+using fct::run_command;
 
 // The built `fct` binary and the mpirun of the build.
 std::string fct_binary();

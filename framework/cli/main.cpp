@@ -8,6 +8,7 @@
 
 #include "framework/cli/commands.h"
 #include "framework/core/logging.h"
+#include "framework/core/preemption.h"
 #include "framework/dist/runtime.h"
 
 int main(int argc, char** argv) {
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   fct::dist::Runtime runtime(&argc, &argv);
   const auto& info = runtime.info();
   fct::configure_logging(info.rank, info.size);
+  fct::install_preemption_handler();
 
   fct::cli::CommandContext context{info, command_line, fct::dist::Runtime::mpi_library_version()};
   CLI::App app{"fct: forward-compatible training of image-embedding models"};
@@ -27,12 +29,17 @@ int main(int argc, char** argv) {
   fct::cli::add_data_command(app, context);
   fct::cli::add_sweep_command(app, context);
   fct::cli::add_grid_command(app, context);
+  fct::cli::add_submit_command(app, context);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // Every rank parses the same arguments, so every rank leaves here the same way.
     return info.rank == 0 ? app.exit(e) : (e.get_exit_code() == 0 ? 0 : 2);
+  } catch (const fct::Preempted& e) {
+    // Every rank agreed to stop at the same point: a clean exit, for the batch script to requeue.
+    spdlog::warn("{}", e.what());
+    return fct::kPreemptedExit;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     if (info.size > 1) fct::dist::Runtime::abort_job(1);

@@ -17,6 +17,7 @@ struct RunArguments {
   std::string config_path;
   std::vector<std::string> overrides;
   bool no_progress = false;
+  std::string part;
 };
 
 void run_study_command(const RunArguments& args, const CommandContext& context) {
@@ -26,9 +27,14 @@ void run_study_command(const RunArguments& args, const CommandContext& context) 
   options.provenance = runtime.provenance;
   options.device = runtime.device;
   options.show_progress = !args.no_progress;
+  options.part = args.part;
   spdlog::info("fct run {}: {} ranks x {} threads, {} communicator", args.config_path,
                context.rank_info.size, runtime.threads, runtime.backend);
   const auto outcome = study::run_study(loaded, *runtime.comm, options);
+  if (!args.part.empty() && args.part != "compatibility") {
+    spdlog::info("part {} of {} done", args.part, loaded.config.name);
+    return;
+  }
   if (context.rank_info.rank == 0) {
     std::cout << "\nFCT study " << loaded.config.name << " (query/gallery, %, "
               << loaded.config.eval.split << " split, " << loaded.config.eval.distance
@@ -49,6 +55,11 @@ void add_run_command(CLI::App& app, const CommandContext& context) {
   command->add_option("overrides", args->overrides,
                       "overrides in Hydra's grammar: key=value, +key=value, ++key=value, ~key");
   command->add_flag("--no-progress", args->no_progress, "no progress bars");
+  command
+      ->add_option("--part", args->part,
+                   "run one part (a SLURM job of fct submit): old, side_info, new, bct (after old) "
+                   "or compatibility (after all four)")
+      ->check(CLI::IsMember(study::study_parts()));
   command->callback([args, &context] { run_study_command(*args, context); });
 }
 

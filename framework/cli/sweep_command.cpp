@@ -4,7 +4,8 @@
 // directory <output_dir>/sweep/<NNN_key=value...> with its resolved config. A point that finished
 // with the same resolved config is skipped when the sweep is launched again. At the end: a summary
 // across points (summary.{md,csv,json}) and a plot of the first swept key against top-1 and mAP
-// (summary.svg). Every point's config is checked before the first one starts.
+// (summary.svg). Every point's config is checked before the first one starts. On SLURM each point
+// is a task of a job array (--point N) and a last job writes the summary (--summarize).
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -22,6 +23,7 @@
 #include "framework/core/error.h"
 #include "framework/core/hash.h"
 #include "framework/study/study_runner.h"
+#include "framework/study/sweep_plan.h"
 #include "framework/study/sweep_summary.h"
 
 namespace fct::cli {
@@ -32,12 +34,8 @@ struct SweepArguments {
   std::vector<std::string> arguments;
   bool no_progress = false;
   bool dry_run = false;
-};
-
-struct PlannedPoint {
-  config::SweepPoint point;
-  std::string directory;
-  config::LoadedConfig<config::StudyConfig> loaded;
+  int64_t point = -1;      // run this point only (a task of a SLURM job array)
+  bool summarize = false;  // only collect the finished points' results into the summary
 };
 
 std::vector<study::ResultRow> rows_from_json(const nlohmann::json& list) {
@@ -51,7 +49,7 @@ std::vector<study::ResultRow> rows_from_json(const nlohmann::json& list) {
 }
 
 // The rows of a point that already finished with this resolved config; nullopt otherwise.
-std::optional<std::vector<study::ResultRow>> finished_rows(const PlannedPoint& planned) {
+std::optional<std::vector<study::ResultRow>> finished_rows(const study::PlannedPoint& planned) {
   const std::string marker = planned.directory + "/sweep_point.json";
   std::ifstream in(marker);
   if (!in) return std::nullopt;
@@ -67,42 +65,44 @@ std::optional<std::vector<study::ResultRow>> finished_rows(const PlannedPoint& p
 }
 
 void run_sweep(const SweepArguments& args, const CommandContext& context) {
-  YAML::Node root = config::load_yaml_file(args.config_path);
-  YAML::Node block;
-  if (root.IsMap() && root["sweep"]) {
-    block = YAML::Clone(root["sweep"]);
-    root.remove("sweep");
-  }
-  std::vector<std::string> overrides;
-  std::vector<config::SweepAxis> axes;
-  config::split_multirun_arguments(args.arguments, overrides, axes);
-  const auto spec = config::merge_sweeps(config::read_sweep_block(block, args.config_path), axes);
-  const auto points = config::expand_sweep(spec);
-  if (points.empty())
-    throw ConfigError(args.config_path +
-                      ": nothing to sweep: add a sweep: block or key=a,b on the command line");
-
-  const auto base =
-      config::load_config_tree<config::StudyConfig>(YAML::Clone(root), args.config_path, overrides);
-  const std::string sweep_dir =
-      (base.config.output_dir.empty() ? "runs/" + base.config.name : base.config.output_dir) +
-      "/sweep";
-  std::vector<PlannedPoint> plan;
-  for (const auto& point : points) {
-    const std::string directory =
-        sweep_dir + "/" + config::point_directory_name(point, static_cast<int64_t>(points.size()));
-    std::vector<std::string> point_overrides = overrides;
-    point_overrides.insert(point_overrides.end(), point.overrides.begin(), point.overrides.end());
-    point_overrides.push_back("output_dir=" + directory);
-    plan.push_back(
-        {point, directory,
-         config::load_config_tree<config::StudyConfig>(
-             YAML::Clone(root), args.config_path + " [" + point.label + "]", point_overrides)});
-  }
+  const auto sweep = study::plan_sweep(args.config_path, args.arguments);
+  const auto& base = sweep.base;
+  const auto& plan = sweep.points;
+  const std::string& sweep_dir = sweep.directory;
   const bool rank0 = context.rank_info.rank == 0;
   if (args.dry_run) {
     if (rank0)
       for (const auto& p : plan) std::cout << p.directory << "  " << p.point.label << "\n";
+    return;
+  }
+
+  if (args.point >= static_cast<int64_t>(plan.size()))
+    throw ConfigError("--point " + std::to_string(args.point) + ": the sweep has " +
+                      std::to_string(plan.size()) + " points (0-" +
+                      std::to_string(plan.size() - 1) + ")");
+  const std::string title =
+      "Sweep of " + base.config.name + " (" + std::to_string(plan.size()) + " points)";
+  const auto print_summary = [&](const std::vector<study::SweepPointResult>& results) {
+    if (!rank0) return;
+    study::write_sweep_summary(sweep_dir, results, title);
+    std::cout << "\n"
+              << study::sweep_markdown(results, title) << "summary: " << sweep_dir
+              << "/summary.{md,csv,json,svg}\n"
+              << std::flush;
+  };
+  if (args.summarize) {  // after the points ran elsewhere (a job array): every one must be done
+    std::vector<study::SweepPointResult> results;
+    std::string missing;
+    for (const auto& p : plan) {
+      if (auto rows = finished_rows(p))
+        results.push_back({p.point, p.directory, std::move(*rows)});
+      else
+        missing +=
+            "\n  " + std::to_string(p.point.index) + " " + p.point.label + " (" + p.directory + ")";
+    }
+    if (!missing.empty())
+      throw Error("sweep " + base.config.name + ": points not finished:" + missing);
+    print_summary(results);
     return;
   }
 
@@ -113,6 +113,7 @@ void run_sweep(const SweepArguments& args, const CommandContext& context) {
   options.show_progress = !args.no_progress;
   std::vector<study::SweepPointResult> results;
   for (std::size_t i = 0; i < plan.size(); ++i) {
+    if (args.point >= 0 && static_cast<int64_t>(i) != args.point) continue;
     const auto& p = plan[i];
     // Every rank reads the same marker, so every rank skips the same points.
     if (auto rows = finished_rows(p)) {
@@ -133,15 +134,8 @@ void run_sweep(const SweepArguments& args, const CommandContext& context) {
     runtime.comm->barrier();
     results.push_back({p.point, p.directory, outcome.rows});
   }
-  if (rank0) {
-    const std::string title =
-        "Sweep of " + base.config.name + " (" + std::to_string(plan.size()) + " points)";
-    study::write_sweep_summary(sweep_dir, results, title);
-    std::cout << "\n"
-              << study::sweep_markdown(results, title) << "summary: " << sweep_dir
-              << "/summary.{md,csv,json,svg}\n"
-              << std::flush;
-  }
+  if (args.point >= 0) return;  // one point of many: the summary comes from --summarize
+  print_summary(results);
 }
 
 }  // namespace
@@ -156,6 +150,12 @@ void add_sweep_command(CLI::App& app, const CommandContext& context) {
       "arguments", args->arguments,
       "overrides (key=value) and sweep axes (key=a,b,c | range(0,4) | choice(a,b))");
   command->add_flag("--dry-run", args->dry_run, "list the points and their directories only");
+  command
+      ->add_option("--point", args->point,
+                   "run only point N (0-based; a task of a SLURM job array)")
+      ->check(CLI::NonNegativeNumber);
+  command->add_flag("--summarize", args->summarize,
+                    "write the summary of points that ran elsewhere (fails if one is missing)");
   command->add_flag("--no-progress", args->no_progress, "no progress bars");
   command->callback([args, &context] { run_sweep(*args, context); });
 }

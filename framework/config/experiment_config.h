@@ -156,8 +156,8 @@ struct DebugConfig {
   void visit(V& v) {
     v("fail_rank", fail_rank, "rank that fails on purpose (-1 = none)", at_least<int64_t>(-1));
     v("fail_step", fail_step, "global step at which fail_rank fails", at_least<int64_t>(-1));
-    v("fail_mode", fail_mode, "how it fails: throw, kill or hang",
-      one_of({"throw", "kill", "hang"}));
+    v("fail_mode", fail_mode, "how it fails: throw, kill, hang, or preempt (as SIGUSR2 does)",
+      one_of({"throw", "kill", "hang", "preempt"}));
   }
 };
 

@@ -28,6 +28,9 @@ class ClassificationLoss {
   virtual std::string name() const = 0;
   // Mean loss over the batch.
   virtual torch::Tensor forward(const LossInputs& inputs) = 0;
+  // Class scores whose argmax is the prediction: the logits, or what the loss compares (cosines
+  // for margin losses, whose plain logits e·w favour classes with long weight rows).
+  virtual torch::Tensor scores(const LossInputs& inputs) const { return inputs.logits; }
 };
 
 // Softmax cross-entropy with label smoothing: target = (1 - s) * one_hot + s / C.

@@ -38,9 +38,7 @@ torch::Tensor MarginSoftmaxLoss::margin_logits(const torch::Tensor& embedding,
   if (!weight.defined() || weight.dim() != 2 || weight.size(1) != embedding.size(1))
     throw Error(name() + " loss: needs the classifier weight [classes, " +
                 std::to_string(embedding.size(1)) + "]");
-  namespace F = torch::nn::functional;
-  const auto cosine = F::normalize(embedding, F::NormalizeFuncOptions().dim(1))
-                          .matmul(F::normalize(weight, F::NormalizeFuncOptions().dim(1)).t());
+  const auto cosine = scores({embedding, torch::Tensor(), labels, weight});
   const auto target = cosine.gather(1, labels.unsqueeze(1));
   torch::Tensor adjusted = target;
   if (kind_ == MarginKind::kCosFace) {
@@ -54,6 +52,12 @@ torch::Tensor MarginSoftmaxLoss::margin_logits(const torch::Tensor& embedding,
     adjusted = torch::where(target > threshold, with_margin, target - margin_ * std::sin(margin_));
   }
   return scale_ * cosine.scatter(1, labels.unsqueeze(1), adjusted);
+}
+
+torch::Tensor MarginSoftmaxLoss::scores(const LossInputs& inputs) const {
+  namespace F = torch::nn::functional;
+  return F::normalize(inputs.embedding, F::NormalizeFuncOptions().dim(1))
+      .matmul(F::normalize(inputs.classifier_weight, F::NormalizeFuncOptions().dim(1)).t());
 }
 
 torch::Tensor MarginSoftmaxLoss::forward(const LossInputs& inputs) {

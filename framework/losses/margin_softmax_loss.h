@@ -22,6 +22,7 @@ class MarginSoftmaxLoss : public ClassificationLoss {
 
   std::string name() const override;
   torch::Tensor forward(const LossInputs& inputs) override;
+  torch::Tensor scores(const LossInputs& inputs) const override;  // cos θ, [B, C]
 
   double scale() const { return scale_; }
   double margin() const { return margin_; }

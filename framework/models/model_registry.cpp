@@ -23,9 +23,11 @@ BackboneFactory resnet(int64_t depth, bool small_input) {
 const Registry<BackboneFactory>& model_registry() {
   // Every backbone in one list. *_small: 3x3 stride-1 stem, no max-pool (28x28 / 32x32 images).
   static const Registry<BackboneFactory> registry("model", {
+                                                               {"resnet10", resnet(10, false)},
                                                                {"resnet18", resnet(18, false)},
                                                                {"resnet34", resnet(34, false)},
                                                                {"resnet50", resnet(50, false)},
+                                                               {"resnet10_small", resnet(10, true)},
                                                                {"resnet18_small", resnet(18, true)},
                                                                {"resnet34_small", resnet(34, true)},
                                                                {"resnet50_small", resnet(50, true)},

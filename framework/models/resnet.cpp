@@ -63,7 +63,9 @@ ResNetImpl::ResNetImpl(ResNetOptions options) : options_(std::move(options)) {
   const auto& o = options_;
   std::vector<int64_t> blocks;
   bool bottleneck = false;
-  if (o.depth == 18) {
+  if (o.depth == 10) {  // the smallest of the family (e.g. in cross-architecture studies)
+    blocks = {1, 1, 1, 1};
+  } else if (o.depth == 18) {
     blocks = {2, 2, 2, 2};
   } else if (o.depth == 34) {
     blocks = {3, 4, 6, 3};
@@ -71,7 +73,7 @@ ResNetImpl::ResNetImpl(ResNetOptions options) : options_(std::move(options)) {
     blocks = {3, 4, 6, 3};
     bottleneck = true;
   } else {
-    throw Error("resnet: unsupported depth " + std::to_string(o.depth) + "; known: 18, 34, 50");
+    throw Error("resnet: unsupported depth " + std::to_string(o.depth) + "; known: 10, 18, 34, 50");
   }
   if (o.head != "conv" && o.head != "linear")
     throw Error("resnet: unknown embedding head '" + o.head + "'; known: conv, linear");

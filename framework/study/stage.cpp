@@ -9,6 +9,8 @@
 
 #include "framework/core/atomic_file.h"
 #include "framework/core/hash.h"
+#include "framework/core/preemption.h"
+#include "framework/dist/preemption_vote.h"
 
 namespace fct::study {
 namespace {
@@ -32,6 +34,11 @@ StageRunner::StageRunner(dist::Communicator& comm, int total_stages)
 
 bool StageRunner::run(const StageSpec& stage, const std::function<void(bool resume)>& body) {
   ++index_;
+  // A preemption that came while a stage without checkpoints ran (an embedding, the feature
+  // cache) stops here, between stages: what is done stays done.
+  if (dist::any_rank_preempted(comm_))
+    throw Preempted("preempted before stage " + std::to_string(index_) + "/" +
+                    std::to_string(total_) + " " + stage.name + "; run again to go on");
   const std::string key = to_hex(fnv1a(stage.key_text));
   // Rank 0 reads the record and decides; everybody follows its decision.
   auto decision = torch::zeros({1}, torch::kInt64);

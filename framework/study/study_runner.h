@@ -20,7 +20,13 @@ struct StudyOptions {
   ProvenanceInputs provenance;  // of this invocation; written next to every stage's output
   torch::Device device = torch::kCPU;
   bool show_progress = true;
+  // One part of the study (a job of `fct submit`): "old", "side_info", "new", "bct" (needs old),
+  // or "compatibility" (stores, h, backfills, evaluation; needs all four models). "" = all.
+  std::string part;
 };
+
+// The parts a study can be run in, in the order their dependencies allow.
+const std::vector<std::string>& study_parts();
 
 struct StudyOutcome {
   std::string run_directory;

@@ -24,6 +24,13 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model,
     archive.write("epochs_done", torch::tensor(progress.epochs_done));
     archive.write("global_step", torch::tensor(progress.global_step));
     archive.write("config_hash", torch::tensor(static_cast<int64_t>(progress.config_hash)));
+    if (progress.partial.steps > 0) {
+      const auto& p = progress.partial;
+      archive.write("partial_steps", torch::tensor(p.steps));
+      archive.write("partial_sums",
+                    torch::tensor({p.loss_sum, p.correct, p.seen}, torch::kFloat64));
+      archive.write("rank_buffers", p.rank_buffers);
+    }
     archive.save_to(temporary);
   });
 }
@@ -52,6 +59,18 @@ TrainingProgress load_checkpoint(const std::string& path, torch::nn::Module& mod
     progress.global_step = value.item<int64_t>();
     archive.read("config_hash", value);
     progress.config_hash = static_cast<uint64_t>(value.item<int64_t>());
+    // Each read into a fresh tensor: reading into a defined one keeps its dtype and reinterprets.
+    torch::Tensor steps;
+    if (archive.try_read("partial_steps", steps)) {
+      auto& p = progress.partial;
+      p.steps = steps.item<int64_t>();
+      torch::Tensor sums;
+      archive.read("partial_sums", sums);
+      p.loss_sum = sums[0].item<double>();
+      p.correct = sums[1].item<double>();
+      p.seen = sums[2].item<double>();
+      archive.read("rank_buffers", p.rank_buffers);
+    }
     return progress;
   } catch (const fct::Error& e) {
     throw Error("checkpoint " + path + ": " + e.what());

@@ -9,10 +9,19 @@
 
 namespace fct::train {
 
+// Where a checkpoint written inside an epoch (on preemption) stopped: resuming there, with every
+// rank's own BatchNorm statistics, gives the same model as never stopping.
+struct PartialEpoch {
+  int64_t steps = 0;                           // steps of epoch `epochs_done` already taken
+  double loss_sum = 0, correct = 0, seen = 0;  // the epoch's sums so far, over all ranks
+  torch::Tensor rank_buffers;                  // [ranks, n] float64: each rank's buffers, flat
+};
+
 struct TrainingProgress {
   int64_t epochs_done = 0;   // complete epochs
   int64_t global_step = 0;   // optimiser steps taken
   uint64_t config_hash = 0;  // of the resolved config that wrote it
+  PartialEpoch partial;      // steps == 0: written at the end of an epoch
 };
 
 void save_checkpoint(const std::string& path, torch::nn::Module& model,

@@ -15,9 +15,10 @@ StepOutput SupervisedTask::train_step(const data::Batch& batch) {
   const auto labels = batch.labels.to(device_, /*non_blocking=*/true);
   const auto output = model_->forward(images);
   StepOutput result;
-  result.loss =
-      loss_->forward({output.embedding, output.logits, labels, model_->classifier()->weight});
-  result.correct = output.logits.argmax(1).eq(labels).sum().item<int64_t>();
+  const losses::LossInputs inputs{output.embedding, output.logits, labels,
+                                  model_->classifier()->weight};
+  result.loss = loss_->forward(inputs);
+  result.correct = loss_->scores(inputs).detach().argmax(1).eq(labels).sum().item<int64_t>();
   result.count = labels.size(0);
   return result;
 }
@@ -27,8 +28,10 @@ EvalCounts SupervisedTask::eval_step(const data::Batch& batch) {
   torch::NoGradGuard no_grad;
   const auto images = batch.images.to(device_, /*non_blocking=*/true);
   const auto labels = batch.labels.to(device_, /*non_blocking=*/true);
-  const auto logits = model_->forward(images).logits;
-  return {static_cast<double>(logits.argmax(1).eq(labels).sum().item<int64_t>()), labels.size(0)};
+  const auto output = model_->forward(images);
+  const auto scores =
+      loss_->scores({output.embedding, output.logits, labels, model_->classifier()->weight});
+  return {static_cast<double>(scores.argmax(1).eq(labels).sum().item<int64_t>()), labels.size(0)};
 }
 
 }  // namespace fct::train

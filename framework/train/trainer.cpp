@@ -10,8 +10,10 @@
 #include <thread>
 
 #include "framework/core/error.h"
+#include "framework/core/preemption.h"
 #include "framework/dist/distributed_sampler.h"
 #include "framework/dist/gradient_reducer.h"
+#include "framework/dist/preemption_vote.h"
 #include "framework/train/checkpoint.h"
 #include "framework/train/lr_schedule.h"
 #include "framework/train/metrics_log.h"
@@ -83,11 +85,41 @@ void inject_fault(const config::DebugConfig& debug, int rank, int64_t step) {
     spdlog::warn("fault injection: SIGKILL to {}", where);
     std::raise(SIGKILL);
   }
+  if (debug.fail_mode == "preempt") {
+    spdlog::warn("fault injection: {} is preempted (as by SIGUSR2)", where);
+    request_preemption();
+    return;
+  }
   if (debug.fail_mode == "hang") {
     spdlog::warn("fault injection: {} hangs", where);
     while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
   throw Error("fault injection: " + where + " throws (debug.fail_rank/debug.fail_step)");
+}
+
+// Every rank's buffers (BatchNorm statistics, which differ per rank inside an epoch) as one
+// [ranks, n] float64 tensor, so that a checkpoint written mid-epoch can give each rank its own
+// back.
+torch::Tensor gather_rank_buffers(dist::Communicator& comm, torch::nn::Module& module) {
+  std::vector<torch::Tensor> flat;
+  for (const auto& b : module.buffers())
+    flat.push_back(b.detach().to(torch::kCPU, torch::kFloat64).flatten());
+  const auto mine = flat.empty() ? torch::zeros({0}, torch::kFloat64) : torch::cat(flat);
+  return comm.all_gather(mine).to(torch::kCPU);
+}
+
+void restore_rank_buffers(const torch::Tensor& rank_buffers, int rank, int world,
+                          torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  // Resumed on another number of ranks: the mean is the best one can do (not exact).
+  const auto row = rank_buffers.size(0) == world ? rank_buffers[rank] : rank_buffers.mean(0);
+  int64_t offset = 0;
+  for (auto& b : module.buffers()) {
+    const int64_t n = b.numel();
+    if (offset + n > row.numel()) throw Error("checkpoint: per-rank buffers do not fit the model");
+    b.copy_(row.slice(0, offset, offset + n).view(b.sizes()).to(b.device(), b.scalar_type()));
+    offset += n;
+  }
 }
 
 }  // namespace
@@ -162,6 +194,14 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
   // Broadcasts rank 0's parameters and buffers, so every rank starts from the same weights.
   dist::GradientReducer reducer(module, comm_,
                                 {config_.dist.bucket_mb, config_.dist.first_bucket_mb});
+  if (progress.partial.steps > 0) {
+    if (progress.partial.rank_buffers.size(0) != world)
+      spdlog::warn(
+          "{} was written by {} ranks, resumed on {}: BatchNorm statistics averaged, the "
+          "result will differ from an uninterrupted run",
+          checkpoint, progress.partial.rank_buffers.size(0), world);
+    restore_rank_buffers(progress.partial.rank_buffers, rank, world, module);
+  }
 
   std::unique_ptr<MetricsLog> metrics;
   if (rank == 0) {
@@ -214,15 +254,44 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
     loader_options.epoch = epoch;
     loader_options.views = task.views();
     loader_options.pin_memory = options_.device.is_cuda();
-    const auto loader = train_set.open(sampler.indices(epoch), loader_options);
+    // A checkpoint written inside this epoch: skip the steps it took (the samples and their
+    // augmentations depend only on seed, epoch and sample id, so the rest is as it would have
+    // been).
+    const int64_t first_step = epoch == progress.epochs_done ? progress.partial.steps : 0;
+    auto indices = sampler.indices(epoch);
+    indices.erase(indices.begin(),
+                  indices.begin() + std::min<int64_t>(first_step * local_batch, indices.size()));
+    const auto loader = train_set.open(indices, loader_options);
 
     ProgressBar bar("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(schedule.epochs),
                     steps_per_epoch * local_batch * world, item_unit,
                     options_.show_progress && rank == 0);
     double loss_sum = 0.0;
     int64_t correct = 0, seen = 0;
+    if (first_step > 0 && rank == 0) {  // the sums so far; the other ranks add from zero
+      loss_sum = progress.partial.loss_sum;
+      correct = static_cast<int64_t>(progress.partial.correct);
+      seen = static_cast<int64_t>(progress.partial.seen);
+    }
+    progress.partial = PartialEpoch();
     double lr = 0.0;
-    for (int64_t step = 0; step < steps_per_epoch; ++step) {
+    for (int64_t step = first_step; step < steps_per_epoch; ++step) {
+      if (dist::any_rank_preempted(comm_)) {
+        TrainingProgress snapshot = progress;
+        snapshot.partial.steps = step;
+        const auto sums = sum_over_ranks(
+            comm_, {loss_sum, static_cast<double>(correct), static_cast<double>(seen)});
+        snapshot.partial.loss_sum = sums[0];
+        snapshot.partial.correct = sums[1];
+        snapshot.partial.seen = sums[2];
+        snapshot.partial.rank_buffers = gather_rank_buffers(comm_, module);
+        if (rank == 0) save_checkpoint(checkpoint, module, *optimizer, snapshot);
+        comm_.barrier();  // nobody exits before the checkpoint is complete
+        bar.finish();
+        throw Preempted("preempted at epoch " + std::to_string(epoch + 1) + ", step " +
+                        std::to_string(step) + "/" + std::to_string(steps_per_epoch) +
+                        ": checkpoint " + checkpoint + " written; run again to resume");
+      }
       auto batch = loader->next();
       if (!batch) throw Error("data loader ended early at step " + std::to_string(step));
       if (config_.debug.fail_rank == rank && config_.debug.fail_step == progress.global_step) {

@@ -1,0 +1,12 @@
+// All ranks decide together whether to stop for a preemption (framework/core/preemption.h): the
+// signal may reach one rank first, but every rank must write its part and leave at the same step.
+#pragma once
+
+#include "framework/dist/communicator.h"
+
+namespace fct::dist {
+
+// Collective: true on every rank when any rank was asked to stop.
+bool any_rank_preempted(Communicator& comm);
+
+}  // namespace fct::dist

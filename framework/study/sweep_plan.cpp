@@ -1,0 +1,62 @@
+#include "framework/study/sweep_plan.h"
+
+#include "framework/core/error.h"
+
+namespace fct::study {
+namespace {
+
+// The file's tree without its sweep: block, and the block.
+std::pair<YAML::Node, YAML::Node> split_sweep_block(const std::string& config_path) {
+  YAML::Node root = config::load_yaml_file(config_path);
+  YAML::Node block;
+  if (root.IsMap() && root["sweep"]) {
+    block = YAML::Clone(root["sweep"]);
+    root.remove("sweep");
+  }
+  return {root, block};
+}
+
+}  // namespace
+
+bool is_sweep(const std::string& config_path, const std::vector<std::string>& arguments) {
+  std::vector<std::string> overrides;
+  std::vector<config::SweepAxis> axes;
+  config::split_multirun_arguments(arguments, overrides, axes);
+  const auto [root, block] = split_sweep_block(config_path);
+  return !axes.empty() || (block && !block.IsNull());
+}
+
+SweepPlan plan_sweep(const std::string& config_path, const std::vector<std::string>& arguments) {
+  auto [root, block] = split_sweep_block(config_path);
+  std::vector<std::string> overrides;
+  std::vector<config::SweepAxis> axes;
+  config::split_multirun_arguments(arguments, overrides, axes);
+  const auto spec = config::merge_sweeps(config::read_sweep_block(block, config_path), axes);
+  const auto points = config::expand_sweep(spec);
+  if (points.empty())
+    throw ConfigError(config_path +
+                      ": nothing to sweep: add a sweep: block or key=a,b on the command line");
+
+  SweepPlan plan{
+      config::load_config_tree<config::StudyConfig>(YAML::Clone(root), config_path, overrides),
+      "",
+      {}};
+  plan.directory = (plan.base.config.output_dir.empty() ? "runs/" + plan.base.config.name
+                                                        : plan.base.config.output_dir) +
+                   "/sweep";
+  for (const auto& point : points) {
+    const std::string directory =
+        plan.directory + "/" +
+        config::point_directory_name(point, static_cast<int64_t>(points.size()));
+    std::vector<std::string> point_overrides = overrides;
+    point_overrides.insert(point_overrides.end(), point.overrides.begin(), point.overrides.end());
+    point_overrides.push_back("output_dir=" + directory);
+    plan.points.push_back(
+        {point, directory,
+         config::load_config_tree<config::StudyConfig>(
+             YAML::Clone(root), config_path + " [" + point.label + "]", point_overrides)});
+  }
+  return plan;
+}
+
+}  // namespace fct::study

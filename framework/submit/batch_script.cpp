@@ -1,0 +1,138 @@
+#include "framework/submit/batch_script.h"
+
+#include <sstream>
+
+#include "framework/submit/shell_quote.h"
+
+namespace fct::submit {
+namespace {
+
+// fct's words: each quoted, the array task index as the shell variable it is at run time.
+std::string fct_words(const BatchJob& job) {
+  std::string words;
+  for (const auto& argument : job.fct_arguments)
+    words += " " + (argument == kArrayTaskId ? std::string("\"$task\"") : shell_quote(argument));
+  return words;
+}
+
+std::string launcher(const BatchJob& job, const config::ClusterProfile& profile) {
+  if (!job.all_ranks) return "";
+  if (profile.launcher == "srun")
+    return "srun " + shell_quote("--mpi=" + profile.srun_mpi) +
+           " --kill-on-bad-exit=1 --cpu-bind=none ";
+  // Open MPI reads the allocation from SLURM; threaded ranks must not be pinned to one core.
+  return "mpirun -np \"$SLURM_NTASKS\" --bind-to none --map-by slot ";
+}
+
+}  // namespace
+
+std::string log_file_pattern(const BatchJob& job, const ScriptPaths& paths) {
+  return slurm_filename(paths.log_directory, "log directory") + "/" + plain_name(job.name) +
+         (job.array_size > 0 ? "_%A_%a.out" : "_%j.out");
+}
+
+std::vector<std::string> sbatch_command(const BatchJob& job, const config::ClusterProfile& profile,
+                                        const ScriptPaths& paths,
+                                        const std::vector<std::string>& dependencies) {
+  std::vector<std::string> argv = {"sbatch",
+                                   "--parsable",
+                                   "--job-name=" + job.name,
+                                   "--chdir=" + paths.working_directory,
+                                   "--output=" + log_file_pattern(job, paths),
+                                   "--open-mode=append",
+                                   "--requeue",
+                                   "--signal=B:USR2@" + std::to_string(profile.signal_seconds),
+                                   "--time=" + profile.time_limit};
+  if (job.all_ranks) {
+    argv.push_back("--nodes=" + std::to_string(profile.nodes));
+    argv.push_back("--ntasks-per-node=" + std::to_string(profile.tasks_per_node));
+    if (profile.gpus_per_node > 0)
+      argv.push_back("--gpus-per-node=" + std::to_string(profile.gpus_per_node));
+  } else {
+    argv.push_back("--nodes=1");
+    argv.push_back("--ntasks=1");
+  }
+  argv.push_back("--cpus-per-task=" + std::to_string(profile.cpus_per_task));
+  if (!profile.partition.empty()) argv.push_back("--partition=" + profile.partition);
+  if (!profile.account.empty()) argv.push_back("--account=" + profile.account);
+  if (!profile.qos.empty()) argv.push_back("--qos=" + profile.qos);
+  if (!profile.memory.empty()) argv.push_back("--mem=" + profile.memory);
+  if (job.array_size > 0)
+    argv.push_back("--array=0-" + std::to_string(job.array_size - 1) +
+                   (profile.array_parallelism > 0 ? "%" + std::to_string(profile.array_parallelism)
+                                                  : std::string()));
+  if (!dependencies.empty()) {
+    std::string text = "--dependency=afterok";
+    for (const auto& id : dependencies) text += ":" + id;
+    argv.push_back(text);
+    argv.push_back("--kill-on-invalid-dep=yes");  // a failed stage cancels what waits for it
+  }
+  for (const auto& option : profile.sbatch_options) argv.push_back(option);
+  argv.push_back(paths.script);
+  return argv;
+}
+
+std::string render_batch_script(const BatchJob& job, const config::ClusterProfile& profile,
+                                const ScriptPaths& paths) {
+  const std::string status_dir = shell_quote(paths.status_directory);
+  std::ostringstream s;
+  s << "#!/bin/bash\n"
+    << "# fct submit: " << job.description << " (cluster profile " << profile.name << ")\n"
+    << "# Generated; every name and path below is single-quoted, so it stays data. Resources are\n"
+    << "# on sbatch's command line, kept in the submission's jobs.json.\n"
+    << "set -uo pipefail\n"
+    << "# SLURM signals this shell only (--signal=B:USR2@" << profile.signal_seconds
+    << "), perhaps within seconds of the start: trap it\n"
+    << "# first, then pass it to fct, which writes a checkpoint and exits " << kCheckpointExit
+    << ".\n"
+    << "preempt=0\n"
+    << "child=\n"
+    << "trap 'preempt=1; echo \"fct submit: USR2, the time limit is near: checkpoint\"; "
+       "if [ -n \"$child\" ]; then kill -USR2 \"$child\" 2>/dev/null; fi' USR2\n"
+    << "cd -- " << shell_quote(paths.working_directory) << " || { echo \"fct submit: cannot enter "
+    << "the working directory\" >&2; exit 1; }\n\n";
+  if (!profile.setup.empty()) {
+    s << "# Environment set-up of the cluster profile.\n";
+    for (const auto& line : profile.setup) s << line << "\n";
+    s << "\n";
+  }
+  s << "export OMP_NUM_THREADS=" << profile.cpus_per_task << "\n"
+    << "if [ \"$(id -u)\" = 0 ]; then  # Open MPI refuses root without consent (containers)\n"
+    << "  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1\n"
+    << "fi\n"
+    << "task=\"${SLURM_ARRAY_TASK_ID:-}\"\n"
+    << "restarts=\"${SLURM_RESTART_COUNT:-0}\"\n"
+    << "tag=" << shell_quote(plain_name(job.name)) << "\"${task:+_$task}\"\n"
+    << "echo \"fct submit: $tag job ${SLURM_JOB_ID:-?} starts $(date -u +%Y-%m-%dT%H:%M:%SZ) on "
+       "$(hostname), restart $restarts\"\n\n"
+    << launcher(job, profile) << shell_quote(profile.fct) << fct_words(job) << " &\n"
+    << "child=$!\n"
+    << "if [ \"$preempt\" = 1 ]; then  # the signal came first: give fct time to listen\n"
+    << "  sleep 5\n"
+    << "  kill -USR2 \"$child\" 2>/dev/null\n"
+    << "fi\n"
+    << "while true; do\n"
+    << "  wait \"$child\"\n"
+    << "  status=$?\n"
+    << "  kill -0 \"$child\" 2>/dev/null || break  # else wait was only interrupted by USR2\n"
+    << "done\n"
+    << "if [ \"$status\" -eq " << kCheckpointExit << " ]; then\n"
+    << "  if [ \"$restarts\" -lt " << profile.max_requeues << " ]; then\n"
+    << "    echo \"fct submit: $tag checkpointed; requeueing job $SLURM_JOB_ID\"\n"
+    << "    scontrol requeue \"$SLURM_JOB_ID\" && exit 0\n"
+    << "    echo \"fct submit: scontrol requeue failed\" >&2\n"
+    << "  else\n"
+    << "    echo \"fct submit: $tag was requeued " << profile.max_requeues
+    << " times already: giving up\" >&2\n"
+    << "  fi\n"
+    << "  status=1\n"
+    << "fi\n"
+    << "mkdir -p -- " << status_dir << " && printf '%s\\n' \"$status\" > " << status_dir
+    << "/\"$tag.exit.tmp\" && mv -f -- " << status_dir << "/\"$tag.exit.tmp\" " << status_dir
+    << "/\"$tag.exit\"\n"
+    << "echo \"fct submit: $tag ends with status $status\"\n"
+    << "exit \"$status\"\n";
+  return s.str();
+}
+
+}  // namespace fct::submit

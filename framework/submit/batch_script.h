@@ -1,0 +1,38 @@
+// The batch script of a job and the sbatch command that submits it. Resources, names and paths go
+// on sbatch's command line (an argument vector, no shell); the script holds fct's command with
+// every word single-quoted, forwards the USR2 that SLURM sends before the time limit to fct — which
+// writes a checkpoint and exits with kCheckpointExit — and then requeues the job, which resumes
+// from the checkpoint when it starts again. Each run leaves <status dir>/<job>[_<task>].exit for
+// `--wait`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "framework/config/cluster_profile.h"
+#include "framework/submit/batch_job.h"
+
+namespace fct::submit {
+
+// fct's exit status after a checkpoint on USR2 (EX_TEMPFAIL): requeue me.
+constexpr int kCheckpointExit = 75;
+
+struct ScriptPaths {
+  std::string working_directory;  // absolute: jobs run here (relative paths of the config)
+  std::string log_directory;      // absolute
+  std::string status_directory;   // absolute
+  std::string script;             // absolute path the script is written to
+};
+
+std::string render_batch_script(const BatchJob& job, const config::ClusterProfile& profile,
+                                const ScriptPaths& paths);
+
+// sbatch --parsable ... <script>; `dependencies` are the job ids of job.after.
+std::vector<std::string> sbatch_command(const BatchJob& job, const config::ClusterProfile& profile,
+                                        const ScriptPaths& paths,
+                                        const std::vector<std::string>& dependencies);
+
+// The log file of one job (array tasks: %a replaced by SLURM), for messages.
+std::string log_file_pattern(const BatchJob& job, const ScriptPaths& paths);
+
+}  // namespace fct::submit

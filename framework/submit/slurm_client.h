@@ -1,0 +1,20 @@
+// The SLURM commands fct submit uses (sbatch, squeue, scancel), run without a shell. Their errors
+// come back as exceptions holding the command and what it printed.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace fct::submit {
+
+// Runs an `sbatch --parsable ...` command; returns the job id.
+std::string sbatch(const std::vector<std::string>& command);
+
+// The ids among `job_ids` that SLURM still holds as pending, running, requeued, ... (an array's
+// tasks count under the array's id).
+std::vector<std::string> jobs_in_queue(const std::vector<std::string>& job_ids);
+
+// Cancels jobs, best effort (a submission that failed half-way).
+void scancel(const std::vector<std::string>& job_ids);
+
+}  // namespace fct::submit
