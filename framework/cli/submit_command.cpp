@@ -118,11 +118,12 @@ bool wait_for(const std::vector<Submitted>& jobs, const std::string& status_dire
         std::cout << "  " << tag << " (job " << s.id
                   << "): did not finish — cancelled, timed out, or a job it waits for failed; "
                      "log: "
-                  << submit::log_file_pattern(s.job, s.paths) << "\n";
+                  << submit::log_file(s.job, s.paths, s.id, tasks > 0 ? t : -1) << "\n";
         all_ok = false;
       } else if (status != 0) {
         std::cout << "  " << tag << " (job " << s.id << "): failed with status " << status
-                  << "; log: " << submit::log_file_pattern(s.job, s.paths) << "\n";
+                  << "; log: " << submit::log_file(s.job, s.paths, s.id, tasks > 0 ? t : -1)
+                  << "\n";
         all_ok = false;
       }
     }

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -13,7 +14,22 @@
 namespace fct {
 
 CommandResult run_command(const std::vector<std::string>& argv, double deadline_s,
-                          const std::string& working_dir) {
+                          const std::string& working_dir,
+                          const std::vector<std::string>& drop_environment) {
+  // The child's environment, prepared before fork (allocation is not async-signal-safe after).
+  std::vector<std::string> environment;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const bool dropped = std::any_of(drop_environment.begin(), drop_environment.end(),
+                                     [&](const std::string& p) { return entry.rfind(p, 0) == 0; });
+    if (!dropped) environment.push_back(entry);
+  }
+  std::vector<char*> envp;
+  for (auto& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   int pipe_fds[2];
   if (::pipe(pipe_fds) != 0) throw Error("cannot run " + argv.at(0) + ": pipe() failed");
   const auto start = std::chrono::steady_clock::now();
@@ -26,10 +42,7 @@ CommandResult run_command(const std::vector<std::string>& argv, double deadline_
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
     if (!working_dir.empty() && ::chdir(working_dir.c_str()) != 0) ::_exit(127);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
+    ::execvpe(args[0], args.data(), envp.data());
     ::_exit(127);
   }
   ::setpgid(pid, pid);

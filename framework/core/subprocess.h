@@ -15,9 +15,11 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs `argv` (argv[0] looked up in PATH) in `working_dir` ("" = here). Exit code 127: it could
-// not be started.
+// Runs `argv` (argv[0] looked up in PATH) in `working_dir` ("" = here), with this process's
+// environment less the variables whose names start with one of `drop_environment`. Exit code
+// 127: it could not be started.
 CommandResult run_command(const std::vector<std::string>& argv, double deadline_s,
-                          const std::string& working_dir = "");
+                          const std::string& working_dir = "",
+                          const std::vector<std::string>& drop_environment = {});
 
 }  // namespace fct

@@ -31,6 +31,26 @@ std::string log_file_pattern(const BatchJob& job, const ScriptPaths& paths) {
          (job.array_size > 0 ? "_%A_%a.out" : "_%j.out");
 }
 
+std::string log_file(const BatchJob& job, const ScriptPaths& paths, const std::string& id,
+                     int64_t task) {
+  const std::string pattern = log_file_pattern(job, paths);
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '%' || i + 1 == pattern.size()) {
+      out += pattern[i];
+      continue;
+    }
+    const char code = pattern[++i];
+    if (code == 'j' || code == 'A')
+      out += id;
+    else if (code == 'a')
+      out += std::to_string(task);
+    else
+      out += code;  // "%%" is '%'
+  }
+  return out;
+}
+
 std::vector<std::string> sbatch_command(const BatchJob& job, const config::ClusterProfile& profile,
                                         const ScriptPaths& paths,
                                         const std::vector<std::string>& dependencies) {
@@ -130,7 +150,7 @@ std::string render_batch_script(const BatchJob& job, const config::ClusterProfil
     << "mkdir -p -- " << status_dir << " && printf '%s\\n' \"$status\" > " << status_dir
     << "/\"$tag.exit.tmp\" && mv -f -- " << status_dir << "/\"$tag.exit.tmp\" " << status_dir
     << "/\"$tag.exit\"\n"
-    << "echo \"fct submit: $tag ends with status $status\"\n"
+    << "echo \"fct submit: $tag ends $(date -u +%Y-%m-%dT%H:%M:%SZ) with status $status\"\n"
     << "exit \"$status\"\n";
   return s.str();
 }

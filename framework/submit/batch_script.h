@@ -32,7 +32,10 @@ std::vector<std::string> sbatch_command(const BatchJob& job, const config::Clust
                                         const ScriptPaths& paths,
                                         const std::vector<std::string>& dependencies);
 
-// The log file of one job (array tasks: %a replaced by SLURM), for messages.
+// The log file of one job as sbatch --output takes it (%j, or %A_%a for array tasks).
 std::string log_file_pattern(const BatchJob& job, const ScriptPaths& paths);
+// The file SLURM writes for job `id` (and array task `task`, -1 for none).
+std::string log_file(const BatchJob& job, const ScriptPaths& paths, const std::string& id,
+                     int64_t task);
 
 }  // namespace fct::submit

@@ -18,8 +18,12 @@ std::string trim(const std::string& text) {
   return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
 }
 
+// fct itself runs as an MPI singleton, whose Open MPI/PMIx variables sbatch would hand on to the
+// job, where they make mpirun believe it is already inside an MPI job and fail without a word.
+const std::vector<std::string> kMpiEnvironment = {"OMPI_", "PMIX_", "OPAL_", "ORTE_", "PRTE_"};
+
 CommandResult checked(const std::vector<std::string>& command) {
-  const auto result = run_command(command, kDeadline);
+  const auto result = run_command(command, kDeadline, "", kMpiEnvironment);
   if (result.exit_code == 127 && result.output.empty())
     throw Error(command.at(0) + " is not installed here (or not in PATH)");
   if (result.timed_out)
@@ -60,7 +64,7 @@ void scancel(const std::vector<std::string>& job_ids) {
   if (job_ids.empty()) return;
   std::vector<std::string> command = {"scancel"};
   command.insert(command.end(), job_ids.begin(), job_ids.end());
-  run_command(command, kDeadline);
+  run_command(command, kDeadline, "", kMpiEnvironment);
 }
 
 }  // namespace fct::submit
