@@ -51,10 +51,16 @@ std::string time_in_log(const std::string& log, const std::string& word) {
   return match[1];
 }
 
-std::string profile_file(const ScratchDir& dir, const std::string& extra = "") {
+// cluster/local.yaml with this build's fct (the tests run in scratch directories).
+std::string profile_file(const ScratchDir& dir, const std::string& time_limit = "02:00:00",
+                         int signal_seconds = 60) {
   const std::string path = dir.file("local.yaml");
-  write_text_file(path, read_text_file(source_directory() + "/cluster/local.yaml") +
-                            "fct: " + fct_binary() + "\n" + extra);
+  write_text_file(path,
+                  "name: local-test\npartition: debug\nnodes: 1\ntasks_per_node: 2\n"
+                  "cpus_per_task: 1\nlauncher: mpirun\nmax_requeues: 3\n"
+                  "array_parallelism: 1\ntime_limit: '" +
+                      time_limit + "'\nsignal_seconds: " + std::to_string(signal_seconds) +
+                      "\nfct: " + fct_binary() + "\n");
   return path;
 }
 
@@ -140,9 +146,8 @@ TEST(SlurmSubmit, AJobAtItsTimeLimitCheckpointsRequeuesAndEndsAsAnUninterruptedR
   fs::copy_file(source_directory() + "/experiments/fashion_mnist_fct.yaml", dir.file("study.yaml"));
   std::vector<std::string> args = {"study.yaml"};
   args.insert(args.end(), overrides.begin(), overrides.end());
-  const std::vector<std::string> options = {
-      "--cluster", profile_file(dir, "time_limit: '1'\nsignal_seconds: 10\n"), "--wait",
-      "--wait-timeout", "1200"};
+  const std::vector<std::string> options = {"--cluster", profile_file(dir, "1", 10), "--wait",
+                                            "--wait-timeout", "1200"};
   args.insert(args.end(), options.begin(), options.end());
   const auto result = submit(args, dir.path(), 1300);
   ASSERT_EQ(result.exit_code, 0) << result.output;
