@@ -1,5 +1,5 @@
-// Every YAML file in experiments/ loads: a study (it has `old:`) as a StudyConfig, anything else
-// as an ExperimentConfig, with every check passing, so a typo in a cluster study fails here and
+// Every YAML file in experiments/ loads: a grid (`grid:`) with every model, a sweep (`sweep:`) at
+// every point, a study (it has `old:`) as a StudyConfig, anything else as an ExperimentConfig, with every check passing, so a typo in a cluster study fails here and
 // not hours into a queue. The published studies keep the protocol's class splits.
 #include <gtest/gtest.h>
 
@@ -7,6 +7,8 @@
 
 #include "framework/config/config_loader.h"
 #include "framework/config/experiment_config.h"
+#include "framework/config/grid_config.h"
+#include "framework/config/sweep.h"
 #include "framework/config/study_config.h"
 #include "tests/test_support.h"
 
@@ -22,8 +24,19 @@ TEST(ExperimentFiles, EveryFileLoads) {
     if (entry.path().extension() != ".yaml") continue;
     const std::string path = entry.path().string();
     SCOPED_TRACE(path);
-    const YAML::Node root = load_yaml_file(path);
-    if (root["old"]) {
+    YAML::Node root = load_yaml_file(path);
+    if (root["grid"]) {  // a compatibility grid: every model's recipe is checked
+      EXPECT_NO_THROW(load_grid(path));
+      ++studies;
+    } else if (root["sweep"]) {  // a sweep: the study at every point
+      const auto points = expand_sweep(read_sweep_block(root["sweep"], path));
+      root.remove("sweep");
+      EXPECT_FALSE(points.empty());
+      for (const auto& point : points)
+        EXPECT_NO_THROW(load_config_tree<StudyConfig>(YAML::Clone(root), path, point.overrides))
+            << point.label;
+      ++studies;
+    } else if (root["old"]) {
       EXPECT_NO_THROW(load_config<StudyConfig>(path));
       ++studies;
     } else {
