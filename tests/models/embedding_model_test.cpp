@@ -22,8 +22,9 @@ config::ModelConfig small_config(int64_t width = 16, int64_t d = 128) {
 
 TEST(EmbeddingModel, RegistryNames) {
   EXPECT_EQ(model_names(),
-            (std::vector<std::string>{"resnet18", "resnet34", "resnet50", "resnet18_small",
-                                      "resnet34_small", "resnet50_small"}));
+            (std::vector<std::string>{"resnet10", "resnet18", "resnet34", "resnet50",
+                                      "resnet10_small", "resnet18_small", "resnet34_small",
+                                      "resnet50_small"}));
   config::ModelConfig config;
   config.arch = "resnet19";
   try {
