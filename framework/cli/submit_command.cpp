@@ -53,7 +53,8 @@ struct Submitted {
 
 // Reads the file the way the matching command will, so that every mistake shows now, not in a
 // job hours later. Returns what the plan needs and the run directory.
-submit::SubmissionInput check_config(const SubmitArguments& args, std::string& run_directory) {
+submit::SubmissionInput check_config(const SubmitArguments& args, std::string& run_directory,
+                                     std::string& sweep_directory) {
   submit::SubmissionInput input;
   input.arguments = args.arguments;
   const YAML::Node root = config::load_yaml_file(args.config_path);
@@ -68,6 +69,7 @@ submit::SubmissionInput check_config(const SubmitArguments& args, std::string& r
     const auto plan = study::plan_sweep(args.config_path, args.arguments);
     input.name = plan.base.config.name;
     input.sweep_points = static_cast<int64_t>(plan.points.size());
+    sweep_directory = plan.directory;
     output_dir = plan.base.config.output_dir;
   } else {
     const auto loaded = config::load_config<config::StudyConfig>(args.config_path, args.arguments);
@@ -144,8 +146,8 @@ void print_results(submit::SubmissionKind kind, const std::string& run_directory
 void run_submit(const SubmitArguments& args, const CommandContext& context) {
   if (context.rank_info.size > 1) throw ConfigError("fct submit runs once, not under mpirun");
   const auto profile = config::load_config<config::ClusterProfile>(args.cluster_path).config;
-  std::string run_directory;
-  auto input = check_config(args, run_directory);
+  std::string run_directory, sweep_directory;
+  auto input = check_config(args, run_directory, sweep_directory);
   const std::string submission =
       run_directory + "/submit/" + compact_timestamp() + "-" + std::to_string(::getpid());
   input.config_copy = submission + "/" + fs::path(args.config_path).filename().string();
@@ -238,10 +240,7 @@ void run_submit(const SubmitArguments& args, const CommandContext& context) {
   if (!wait_for(submitted, common.status_directory, args.wait_timeout_s))
     throw Error("some jobs of " + input.name + " did not succeed (see above)");
   std::cout << "all " << jobs.size() << " jobs succeeded\n";
-  print_results(input.kind, run_directory,
-                input.kind == submit::SubmissionKind::kSweep
-                    ? study::plan_sweep(args.config_path, args.arguments).directory
-                    : "");
+  print_results(input.kind, run_directory, sweep_directory);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "framework/config/sweep.h"
 #include "framework/core/error.h"
 #include "framework/core/suggest.h"
+#include "framework/core/trim.h"
 
 namespace fct::config {
 namespace {
@@ -145,12 +146,6 @@ std::size_t index_of(const std::vector<GridModel>& models, const std::string& na
   std::vector<std::string> names;
   for (const auto& m : models) names.push_back(m.name);
   throw ConfigError(where + ": no " + role + " model '" + name + "'" + did_you_mean(name, names));
-}
-
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
 }
 
 GridConfig grid_from_tree(YAML::Node root, const std::string& source,

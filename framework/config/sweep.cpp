@@ -7,15 +7,10 @@
 #include <set>
 
 #include "framework/core/error.h"
+#include "framework/core/trim.h"
 
 namespace fct::config {
 namespace {
-
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
 
 // Splits at commas that are not inside brackets, braces, parentheses or quotes.
 std::vector<std::string> split_top_level(const std::string& text) {

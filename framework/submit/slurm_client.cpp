@@ -5,18 +5,13 @@
 
 #include "framework/core/error.h"
 #include "framework/core/subprocess.h"
+#include "framework/core/trim.h"
 #include "framework/submit/shell_quote.h"
 
 namespace fct::submit {
 namespace {
 
 constexpr double kDeadline = 120.0;  // a slurmctld that does not answer in this long is down
-
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
-}
 
 // fct itself runs as an MPI singleton, whose Open MPI/PMIx variables sbatch would hand on to the
 // job, where they make mpirun believe it is already inside an MPI job and fail without a word.
@@ -37,12 +32,12 @@ CommandResult checked(const std::vector<std::string>& command) {
 std::string sbatch(const std::vector<std::string>& command) {
   const auto result = checked(command);
   // --parsable prints "<id>" or "<id>;<cluster>".
-  const std::string id = trim(result.output.substr(0, result.output.find(';')));
+  const std::string id = trim(result.output.substr(0, result.output.find(';')), " \t\r\n");
   const bool numeric =
       !id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (result.exit_code != 0 || !numeric)
-    throw Error("sbatch refused the job (exit " + std::to_string(result.exit_code) +
-                "): " + trim(result.output) + "\n  command: " + shell_command_line(command));
+    throw Error("sbatch refused the job (exit " + std::to_string(result.exit_code) + "): " +
+                trim(result.output, " \t\r\n") + "\n  command: " + shell_command_line(command));
   return id;
 }
 
@@ -53,9 +48,9 @@ std::vector<std::string> jobs_in_queue(const std::vector<std::string>& job_ids) 
     const auto result = checked({"squeue", "--noheader", "--format=%F", "--jobs=" + id});
     if (result.exit_code != 0) {
       if (result.output.find("Invalid job id") != std::string::npos) continue;  // long gone
-      throw Error("squeue failed for job " + id + ": " + trim(result.output));
+      throw Error("squeue failed for job " + id + ": " + trim(result.output, " \t\r\n"));
     }
-    if (!trim(result.output).empty()) queued.push_back(id);
+    if (!trim(result.output, " \t\r\n").empty()) queued.push_back(id);
   }
   return queued;
 }
