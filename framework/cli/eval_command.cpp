@@ -1,14 +1,20 @@
 // `fct eval --query Q.h5 --gallery G.h5 [--distance l2|cosine] [--json out.json]
 //  [--reference-query RQ.h5 --reference-gallery RG.h5]`: CMC top-1/top-5, mAP and negative flips.
+// A partially backfilled gallery (docs/backfilling.md) is evaluated as it stands (its embeddings
+// column holds the mix); the command reports how many of its items the new model re-embedded.
 #include <fmt/format.h>
 
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "framework/cli/command_runtime.h"
 #include "framework/cli/commands.h"
 #include "framework/core/atomic_file.h"
+#include "framework/core/error.h"
+#include "framework/store/store_reader.h"
+#include "framework/study/backfill_plan.h"
 #include "framework/study/store_evaluation.h"
 
 namespace fct::cli {
@@ -21,8 +27,50 @@ struct EvalArguments {
   config::DistConfig dist;
 };
 
+// How much of a partially backfilled gallery the new model re-embedded.
+struct BackfillState {
+  int64_t rows = 0;
+  int64_t backfilled = 0;  // embedded_by = 1
+};
+
+std::string attribute_or(const store::StoreReader& reader, const std::string& key) {
+  const auto it = reader.attributes().find(key);
+  return it == reader.attributes().end() ? std::string() : it->second;
+}
+
+// nullopt for a gallery without the backfilling columns. Refuses queries of another model than
+// the one the re-embedded items come from: they would be compared across two spaces.
+std::optional<BackfillState> check_backfilled_gallery(const std::string& query_path,
+                                                      const std::string& gallery_path) {
+  const store::StoreReader gallery(gallery_path);
+  if (!gallery.has_column(study::kEmbeddedBy)) return std::nullopt;
+  BackfillState state;
+  state.rows = gallery.rows();
+  state.backfilled = gallery.read_column(study::kEmbeddedBy, 0, gallery.rows())
+                         .eq(study::kEmbeddedByNewModel)
+                         .sum()
+                         .item<int64_t>();
+  if (state.backfilled > 0) {
+    const store::StoreReader query(query_path);
+    const std::string query_model = attribute_or(query, "model_hash");
+    const std::string target = attribute_or(gallery, "target_model_hash");
+    if (query_model != target) {
+      throw Error("fct eval: " + std::to_string(state.backfilled) + " items of the gallery " +
+                  gallery_path + " are re-embedded by model " +
+                  (target.empty() ? std::string("(unknown)") : target) +
+                  " (target_model_hash), but the query store " + query_path +
+                  " was embedded by model " +
+                  (query_model.empty() ? std::string("(unknown)") : query_model) +
+                  ": queries and gallery would be in different spaces");
+    }
+  }
+  return state;
+}
+
 void run_eval(const EvalArguments& args, const CommandContext& context) {
   auto runtime = make_command_runtime(args.dist, context);
+  // Every rank reads the same files and reaches the same verdict.
+  const auto backfill = check_backfilled_gallery(args.query, args.gallery);
   eval::RetrievalOptions options;
   options.distance = eval::parse_distance(args.distance);
   options.block_size = args.block_size;
@@ -41,6 +89,13 @@ void run_eval(const EvalArguments& args, const CommandContext& context) {
     json["reference_query"] = args.reference_query;
     json["reference_gallery"] = args.reference_gallery;
     line += fmt::format("  negative flips {:.2f}%", *evaluation.negative_flips);
+  }
+  if (backfill) {
+    json["gallery_backfilled"] = backfill->backfilled;
+    json["gallery_rows"] = backfill->rows;
+    line +=
+        fmt::format("  gallery: {}/{} items from the new model, {} from h", backfill->backfilled,
+                    backfill->rows, backfill->rows - backfill->backfilled);
   }
   std::cout << line << fmt::format("  ({} queries, {} distance)\n", r.queries, args.distance)
             << std::flush;

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   fct::cli::add_sweep_command(app, context);
   fct::cli::add_grid_command(app, context);
   fct::cli::add_submit_command(app, context);
+  fct::cli::add_backfill_command(app, context);
 
   try {
     app.parse(argc, argv);

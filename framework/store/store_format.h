@@ -9,15 +9,22 @@
 //   side_info   float32 [N, s]   optional: the FCT side-information vector
 //   <name>      float32 [N, k]   optional extra columns by name (e.g. `target` in a feature cache
 //                                holding phi_old in embeddings, psi in side_info, phi_new in
-//                                target)
+//                                target; `sigma` [N, 1] in a store upgraded by an h with an
+//                                uncertainty head)
+//   <name>      int64   [N]      optional extra integer columns by name, width 0 in StoreLayout
+//                                (e.g. the partial-backfilling columns `backfill_position`,
+//                                `embedded_by`, `backfill_batch`: docs/backfilling.md)
 // Any other root dataset must be such an extra column (else the store is rejected); groups are
 // not part of a store and readers ignore them.
 // Root attributes are scalar variable-length UTF-8 strings (h5py returns them as str):
 // `fct_store_version` = "1" always, plus whatever the writer's caller gives (model, model_hash,
 // config, git_revision, created, dataset, split, ...). Readers also accept fixed-length strings
 // and render scalar integer/float attributes as text. Datasets are contiguous, unfiltered,
-// little-endian. A store only ever appears under its final name complete (Note [Write, then
-// rename] in core/atomic_file.h): StoreWriter writes to a temporary name and renames at commit().
+// little-endian, and their storage is allocated when the file is created (so StoreUpdater can
+// rewrite rows in place without touching HDF5 metadata). A store only ever appears under its final
+// name complete (Note [Write, then rename] in core/atomic_file.h): StoreWriter writes to a
+// temporary name and renames at commit(); StoreUpdater (store_updater.h) is the one exception,
+// overwriting raw rows of a committed store in place.
 #pragma once
 
 #include <torch/torch.h>
@@ -45,12 +52,14 @@ inline constexpr const char* kSideInfo = "side_info";
 struct StoreLayout {
   int64_t rows = 0;
   int64_t embedding_dim = 0;
-  int64_t side_info_dim = 0;                                   // 0 = no side_info column
-  std::vector<std::pair<std::string, int64_t>> extra_columns;  // name, width (float32 [N, width])
+  int64_t side_info_dim = 0;  // 0 = no side_info column
+  // name, width: float32 [N, width] for width >= 1, int64 [N] for width 0.
+  std::vector<std::pair<std::string, int64_t>> extra_columns;
 };
 
 // A block of consecutive rows. embeddings float32 [n, d], labels and ids int64 [n], side_info
-// float32 [n, s] (undefined when the store has none), extra float32 [n, k] by column name.
+// float32 [n, s] (undefined when the store has none), extra columns by name: float32 [n, k], or
+// int64 [n] for a column of width 0.
 struct StoreRows {
   torch::Tensor embeddings, labels, ids, side_info;
   std::map<std::string, torch::Tensor> extra;

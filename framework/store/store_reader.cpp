@@ -178,10 +178,13 @@ Column StoreReader::Impl::open_column(const std::string& name, bool is_float, in
   const std::vector<int64_t> shape = detail::dataset_shape(dataset.get(), what);
   const std::string expected = is_float ? (rank == 2 ? "float32 [N, width]" : "float32 [N]")
                                         : (rank == 2 ? "int64 [N, width]" : "int64 [N]");
+  // An extra column may take either form: name both in the message.
+  const bool extra = name != kEmbeddings && name != kLabels && name != kIds && name != kSideInfo;
   const std::string found = detail::hdf5_type_name(type.get()) + " " + shape_string(shape);
   if (!(is_float ? is_float32(type.get()) : is_int64(type.get())) ||
       static_cast<int>(shape.size()) != rank) {
-    throw Error(what + " is " + found + ", expected " + expected);
+    throw Error(what + " is " + found + ", expected " +
+                (extra ? std::string("float32 [N, width] or int64 [N]") : expected));
   }
   if (rank == 2 && shape[1] < 1) throw Error(what + " is " + found + ": a column has width >= 1");
   if (rows >= 0 && shape[0] != rows) {
@@ -225,7 +228,17 @@ void StoreReader::Impl::read_columns() {
                         where() + ": cannot open the root object '" + name + "'"),
                H5Oclose);
     if (H5Iget_type(object.get()) != H5I_DATASET) continue;  // groups are not part of a store
-    Column column = open_column(name, true, 2, rows, reference);
+    // An extra column is float32 [N, k] or int64 [N] (width 0); side_info is always float32.
+    bool integer = false;
+    if (name != kSideInfo) {
+      const std::string what = where() + ": dataset '" + name + "'";
+      Hid dataset(check_id(H5Dopen2(file.get(), name.c_str(), H5P_DEFAULT), what + ": cannot open"),
+                  H5Dclose);
+      Hid type(check_id(H5Dget_type(dataset.get()), what), H5Tclose);
+      integer = is_int64(type.get()) && detail::dataset_shape(dataset.get(), what).size() == 1;
+    }
+    Column column = integer ? open_column(name, false, 1, rows, reference)
+                            : open_column(name, true, 2, rows, reference);
     if (name == kSideInfo) {
       side_info = std::move(column);
     } else {

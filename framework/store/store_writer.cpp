@@ -38,7 +38,10 @@ std::vector<ColumnSpec> columns_of(const StoreLayout& layout) {
   std::vector<ColumnSpec> columns = {
       {kEmbeddings, layout.embedding_dim, true}, {kLabels, 0, false}, {kIds, 0, false}};
   if (layout.side_info_dim > 0) columns.push_back({kSideInfo, layout.side_info_dim, true});
-  for (const auto& [name, width] : layout.extra_columns) columns.push_back({name, width, true});
+  // Width 0: an int64 [N] column.
+  for (const auto& [name, width] : layout.extra_columns) {
+    columns.push_back({name, width, width > 0});
+  }
   return columns;
 }
 
@@ -154,8 +157,9 @@ void validate(const std::string& path, const StoreLayout& layout, const Attribut
     if (!names.insert(name).second) {
       throw Error(where + "extra column '" + name + "' repeats a column name");
     }
-    if (width < 1) {
-      throw Error(where + "extra column '" + name + "' must have a width of at least 1, got " +
+    if (width < 0) {
+      throw Error(where + "extra column '" + name +
+                  "' must have a width of at least 1 (float32) or 0 (int64 [N]), got " +
                   std::to_string(width));
     }
   }
