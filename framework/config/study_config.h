@@ -64,6 +64,11 @@ struct TransformationConfig {
   std::string feed = "cached";         // cached: features of K views computed once; on_the_fly
   int64_t cached_views = 4;            // K augmented views per training image in the cache
   double freeze_batchnorm_from = 0.5;  // fraction of training after which BN statistics freeze
+  // FastFill (fct-protocol.md §5): the σ head and its loss (losses/uncertainty_loss.h).
+  bool uncertainty = false;
+  double mu_disc = 1.0;
+  double mu_unc = 0.5;
+  double label_smoothing = 0.1;
 
   template <class V>
   void visit(V& v) {
@@ -76,6 +81,13 @@ struct TransformationConfig {
     v("freeze_batchnorm_from", freeze_batchnorm_from,
       "fraction of the epochs after which BatchNorm statistics of h are frozen (1 = never)",
       positive_fraction());
+    v("uncertainty", uncertainty,
+      "FastFill: add the σ head and train with the uncertainty loss (MSE + new-classifier CE)");
+    v("mu_disc", mu_disc, "FastFill: weight of the new classifier's cross-entropy on h(x)",
+      at_least(0.0));
+    v("mu_unc", mu_unc, "FastFill: weight of the σ penalty", at_least(0.0));
+    v("label_smoothing", label_smoothing, "FastFill: label smoothing of that cross-entropy",
+      in_range(0.0, 0.999));
   }
 };
 

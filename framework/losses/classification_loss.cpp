@@ -7,13 +7,19 @@
 
 namespace fct::losses {
 
-torch::Tensor label_smoothed_cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels,
-                                           double label_smoothing) {
+torch::Tensor label_smoothed_cross_entropy_per_sample(const torch::Tensor& logits,
+                                                      const torch::Tensor& labels,
+                                                      double label_smoothing) {
   const auto log_probs = torch::log_softmax(logits, /*dim=*/1);
   const auto nll = -log_probs.gather(1, labels.unsqueeze(1)).squeeze(1);
-  if (label_smoothing == 0.0) return nll.mean();
+  if (label_smoothing == 0.0) return nll;
   const auto uniform = -log_probs.mean(1);
-  return ((1.0 - label_smoothing) * nll + label_smoothing * uniform).mean();
+  return (1.0 - label_smoothing) * nll + label_smoothing * uniform;
+}
+
+torch::Tensor label_smoothed_cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels,
+                                           double label_smoothing) {
+  return label_smoothed_cross_entropy_per_sample(logits, labels, label_smoothing).mean();
 }
 
 torch::Tensor CrossEntropyLoss::forward(const LossInputs& inputs) {

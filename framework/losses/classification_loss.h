@@ -48,6 +48,10 @@ class CrossEntropyLoss : public ClassificationLoss {
 // FastFill's discriminative term).
 torch::Tensor label_smoothed_cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels,
                                            double label_smoothing);
+// The same per sample ([B]), before the batch mean.
+torch::Tensor label_smoothed_cross_entropy_per_sample(const torch::Tensor& logits,
+                                                      const torch::Tensor& labels,
+                                                      double label_smoothing);
 
 std::unique_ptr<ClassificationLoss> make_classification_loss(const config::LossConfig& config);
 std::vector<std::string> classification_loss_names();

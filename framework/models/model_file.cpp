@@ -139,6 +139,7 @@ nlohmann::json make_transformation_spec(const TransformationSpec& spec,
           {"new_dim", spec.new_dim},
           {"inner_width", spec.inner_width},
           {"side_info", spec.side_info},
+          {"uncertainty", spec.uncertainty},
           {"old_model_hash", old_model_hash},
           {"side_info_model_hash", side_info_model_hash},
           {"new_model_hash", new_model_hash}};
@@ -161,6 +162,8 @@ TransformationSpec transformation_spec_of(const ModelFileInfo& info) {
   spec.new_dim = spec_value<int64_t>(info, "new_dim");
   spec.inner_width = spec_value<int64_t>(info, "inner_width");
   spec.side_info = spec_value<bool>(info, "side_info");
+  // Files written before FastFill have no "uncertainty": no σ head.
+  spec.uncertainty = info.spec.value("uncertainty", false);
   return spec;
 }
 

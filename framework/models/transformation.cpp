@@ -37,6 +37,8 @@ TransformationImpl::TransformationImpl(const TransformationSpec& spec) : spec_(s
   add_block(mixer, spec_.inner_width, spec_.inner_width);
   mixer->push_back(torch::nn::Linear(spec_.inner_width, spec_.new_dim));
   mixer_ = register_module("mixer", mixer);
+  if (spec_.uncertainty)
+    sigma_head_ = register_module("sigma_head", torch::nn::Linear(spec_.new_dim, 1));
 }
 
 torch::Tensor TransformationImpl::forward(const torch::Tensor& old_embedding,
@@ -54,6 +56,14 @@ torch::Tensor TransformationImpl::forward(const torch::Tensor& old_embedding,
   const auto joined =
       torch::cat({old_branch_->forward(old_embedding), side_branch_->forward(side)}, 1);
   return mixer_->forward(joined);
+}
+
+TransformationOutput TransformationImpl::forward_with_sigma(const torch::Tensor& old_embedding,
+                                                            const torch::Tensor& side_info) {
+  TransformationOutput out;
+  out.embedding = forward(old_embedding, side_info);
+  if (sigma_head_) out.sigma = sigma_head_->forward(out.embedding).squeeze(1);
+  return out;
 }
 
 void TransformationImpl::freeze_batchnorm() {

@@ -1,7 +1,8 @@
 // The FCT transformation h (fct-protocol.md §2): (φ_old(x), ψ(x)) -> an estimate of φ_new(x).
 // Every block is linear + BatchNorm + ReLU: the old branch d_old -> 2·d_old -> 2·d_new, the side
 // branch s -> 2·s -> 2·d_new, their concatenation (4·d_new) through the mixer
-// 4·d_new -> W -> W -> d_new, whose last layer is linear with bias only.
+// 4·d_new -> W -> W -> d_new, whose last layer is linear with bias only. With `uncertainty`,
+// FastFill's second head reads h(x) and predicts one log-variance σ per item (linear d_new -> 1).
 #pragma once
 
 #include <torch/torch.h>
@@ -16,6 +17,12 @@ struct TransformationSpec {
   int64_t new_dim = 128;
   int64_t inner_width = 2048;
   bool side_info = true;
+  bool uncertainty = false;  // the σ head (FastFill)
+};
+
+struct TransformationOutput {
+  torch::Tensor embedding;  // [B, d_new]
+  torch::Tensor sigma;      // [B]; undefined without the σ head
 };
 
 class TransformationImpl : public torch::nn::Module {
@@ -24,6 +31,9 @@ class TransformationImpl : public torch::nn::Module {
 
   // old [B, d_old]; side [B, s] (ignored, may be undefined, without side-info).
   torch::Tensor forward(const torch::Tensor& old_embedding, const torch::Tensor& side_info);
+  // The embedding and, with the σ head, σ.
+  TransformationOutput forward_with_sigma(const torch::Tensor& old_embedding,
+                                          const torch::Tensor& side_info);
 
   // From half-way through training the protocol keeps BatchNorm's running statistics fixed:
   // BatchNorm layers go to eval mode while the rest trains.
@@ -36,6 +46,7 @@ class TransformationImpl : public torch::nn::Module {
   torch::nn::Sequential old_branch_{nullptr};
   torch::nn::Sequential side_branch_{nullptr};
   torch::nn::Sequential mixer_{nullptr};
+  torch::nn::Linear sigma_head_{nullptr};
 };
 TORCH_MODULE(Transformation);
 

@@ -64,6 +64,9 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
   layout.rows = input.rows();
   layout.embedding_dim = spec.new_dim;
   layout.side_info_dim = input.side_info_dim();  // kept: the next update needs it again
+  // FastFill's h also predicts its own uncertainty: stored beside each item, it is all the
+  // `sigma` backfilling order needs.
+  if (spec.uncertainty) layout.extra_columns.emplace_back(kSigmaColumn, 1);
   store::Attributes attributes{
       {"model", h.info.name},
       {"model_hash", h.hash},
@@ -94,7 +97,10 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
       if (last > first) {
         store::StoreRows in = input.read(first, last);
         const auto side = in.side_info.defined() ? in.side_info.to(job.device) : torch::Tensor();
-        out.embeddings = h.model->forward(in.embeddings.to(job.device), side).to(torch::kCPU);
+        const auto transformed = h.model->forward_with_sigma(in.embeddings.to(job.device), side);
+        out.embeddings = transformed.embedding.to(torch::kCPU);
+        if (spec.uncertainty)
+          out.extra[kSigmaColumn] = transformed.sigma.to(torch::kCPU).unsqueeze(1).contiguous();
         out.labels = in.labels;
         out.ids = in.ids;
         out.side_info = in.side_info;

@@ -29,15 +29,23 @@ TrainSummary train_transformation(const config::ExperimentConfig& config,
   spec.new_dim = new_model.model->embedding_dim();
   spec.inner_width = transformation.inner_width;
   spec.side_info = use_side_info;
+  spec.uncertainty = transformation.uncertainty;
   torch::manual_seed(static_cast<uint64_t>(config.seed));
   models::Transformation h(spec);
   int64_t parameters = 0;
   for (const auto& p : h->parameters()) parameters += p.numel();
   spdlog::info(
-      "transformation h ({} side-info): {} -> {}, inner width {}, {:.2f} M parameters, "
+      "transformation h ({} side-info{}): {} -> {}, inner width {}, {:.2f} M parameters, "
       "fed {}",
-      use_side_info ? "with" : "without", spec.old_dim, spec.new_dim, spec.inner_width,
-      parameters / 1e6, transformation.feed);
+      use_side_info ? "with" : "without", spec.uncertainty ? ", σ head (FastFill loss)" : "",
+      spec.old_dim, spec.new_dim, spec.inner_width, parameters / 1e6, transformation.feed);
+  UncertaintyTraining uncertainty;
+  if (spec.uncertainty) {
+    uncertainty.new_classifier = new_model.model->classifier()->weight.detach().clone();
+    uncertainty.weights.mu_disc = transformation.mu_disc;
+    uncertainty.weights.mu_unc = transformation.mu_unc;
+    uncertainty.weights.label_smoothing = transformation.label_smoothing;
+  }
 
   // At least one epoch with BatchNorm statistics updating: frozen from the start they would be the
   // initial (0, 1), not the features' own.
@@ -56,7 +64,7 @@ TrainSummary train_transformation(const config::ExperimentConfig& config,
     const data::RowBatchSource train_rows(train_features->labels());
     const data::RowBatchSource val_rows(val_features->labels());
     TransformationTask task(h, std::move(train_features), std::move(val_features), freeze_epoch,
-                            options.device);
+                            options.device, uncertainty);
     summary = trainer.run(task, train_rows, val_rows);
   } else {
     const auto train_set = data::make_dataset(config.data, config.data.train_split, &comm);
@@ -65,7 +73,7 @@ TrainSummary train_transformation(const config::ExperimentConfig& config,
     TransformationTask task(
         h, std::make_unique<ModelFeatures>(old_model.model, side, new_model.model, options.device),
         std::make_unique<ModelFeatures>(old_model.model, side, new_model.model, options.device),
-        freeze_epoch, options.device);
+        freeze_epoch, options.device, uncertainty);
     summary = trainer.run(task, *train_set, data::train_transform(config.data), *val_set,
                           data::eval_transform(config.data));
   }
