@@ -104,6 +104,24 @@ struct EvalConfig {
   }
 };
 
+// Partial backfilling (fct-protocol.md §5): FastFill's h beside FCT's, and backfilling curves.
+struct BackfillingConfig {
+  bool fastfill = false;  // also train h with the σ head (with and without side-info)
+  int64_t steps = 21;     // curve points at β = i/steps, i = 0 … steps
+  std::vector<std::string> orders;  // curves to draw; each where it applies (sigma: FastFill only)
+
+  template <class V>
+  void visit(V& v) {
+    v("fastfill", fastfill,
+      "also train FastFill's h (σ head, uncertainty loss) with and without side-info");
+    v("steps", steps, "backfilling curve points at fractions i/steps (protocol: 21, 22 points)",
+      in_range<int64_t>(1, 1000));
+    v("orders", orders,
+      "backfilling orders to draw curves for (random, sigma, distance); empty = no curves",
+      each(one_of({"random", "sigma", "distance"})));
+  }
+};
+
 struct SideInfoStageConfig {
   ModelConfig model;
   SimclrConfig simclr;
@@ -145,6 +163,7 @@ struct StudyConfig {
   ModelStageConfig bct_model;
   BctConfig bct;
   TransformationStageConfig transformation;
+  BackfillingConfig backfilling;
   EvalConfig eval;
 
   template <class V>
@@ -161,6 +180,7 @@ struct StudyConfig {
     v("bct", bct_model, "BCT baseline φ_bct (trained like the new model, plus the influence loss)");
     v("bct_loss", bct, "BCT influence loss");
     v("transformation", transformation, "transformation h");
+    v("backfilling", backfilling, "FastFill and backfilling curves");
     v("eval", eval, "retrieval evaluation");
   }
 };

@@ -2,17 +2,22 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "framework/core/atomic_file.h"
 
 namespace fct::study {
 
 std::string format_results_table(const std::vector<ResultRow>& rows) {
-  std::string out = fmt::format("{:<12} {:>7} {:>7} {:>7} {:>10}  {}\n", "case", "top-1", "top-5",
-                                "mAP", "neg.flips", "what");
-  out += std::string(12 + 1 + 7 + 1 + 7 + 1 + 7 + 1 + 10, '-') + "\n";
+  // As wide as the longest case name (AUC rows are longer than the protocol's cases).
+  std::size_t width = 12;
+  for (const auto& row : rows) width = std::max(width, row.case_name.size());
+  std::string out = fmt::format("{:<{}} {:>7} {:>7} {:>7} {:>10}  {}\n", "case", width, "top-1",
+                                "top-5", "mAP", "neg.flips", "what");
+  out += std::string(width + 1 + 7 + 1 + 7 + 1 + 7 + 1 + 10, '-') + "\n";
   for (const auto& row : rows)
-    out += fmt::format("{:<12} {:>7.2f} {:>7.2f} {:>7.2f} {:>10.2f}  {}\n", row.case_name, row.top1,
-                       row.top5, row.mAP, row.negative_flips, row.description);
+    out += fmt::format("{:<{}} {:>7.2f} {:>7.2f} {:>7.2f} {:>10.2f}  {}\n", row.case_name, width,
+                       row.top1, row.top5, row.mAP, row.negative_flips, row.description);
   return out;
 }
 
@@ -24,7 +29,8 @@ std::string results_markdown(const std::vector<ResultRow>& rows, const std::stri
                        row.top5, row.mAP, row.negative_flips, row.description);
   out +=
       "\nPercentages; query/gallery; negative flips: queries right under old/old and wrong "
-      "under the case.\n";
+      "under the case. AUC rows: the mean of a backfilling curve's points (gallery re-embedded "
+      "by the new model in the named order, fractions i/steps).\n";
   return out;
 }
 

@@ -8,8 +8,11 @@
 #include "framework/config/result_key.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
+#include "framework/eval/backfill_order.h"
 #include "framework/models/model_file.h"
+#include "framework/store/store_reader.h"
 #include "framework/study/backfill.h"
+#include "framework/study/backfill_curve_report.h"
 #include "framework/study/embedding_job.h"
 #include "framework/study/store_evaluation.h"
 #include "framework/train/bct_training.h"
@@ -148,9 +151,28 @@ void store_stage(StageContext& context, const std::string& label, const std::str
                      });
 }
 
+std::vector<TransformationVariant> transformation_variants(const config::StudyConfig& study) {
+  const bool uncertainty = study.transformation.transformation.uncertainty;
+  std::vector<TransformationVariant> variants = {
+      {"fct", "new/fct", "fct", "transformation h without side-info",
+       "FCT: gallery transformed by h without side-info", false, uncertainty},
+      {"fct_si", "new/fct+si", "fct+si", "transformation h with side-info",
+       "FCT: gallery transformed by h with side-info", true, uncertainty}};
+  if (study.backfilling.fastfill) {
+    variants.push_back({"fastfill", "new/fastfill", "fastfill", "FastFill h without side-info",
+                        "FastFill: gallery transformed by h with σ, without side-info", false,
+                        true});
+    variants.push_back({"fastfill_si", "new/fastfill+si", "fastfill+si",
+                        "FastFill h with side-info",
+                        "FastFill: gallery transformed by h with σ, with side-info", true, true});
+  }
+  return variants;
+}
+
 int compatibility_stage_count(const config::StudyConfig& study) {
   const bool cached = study.transformation.transformation.feed == "cached";
-  return (cached ? 1 : 0) + 4 + 1;  // feature cache, h ± side-info and their backfills, evaluation
+  // The feature cache, each h and its backfill, the evaluation.
+  return (cached ? 1 : 0) + 2 * static_cast<int>(transformation_variants(study).size()) + 1;
 }
 
 std::vector<ResultRow> compatibility_stages(StageContext& context, const PairInputs& inputs,
@@ -208,51 +230,54 @@ std::vector<ResultRow> compatibility_stages(StageContext& context, const PairInp
         });
   }
 
-  // h without and with side-information, and the galleries it backfills.
+  // h without and with side-information (and FastFill's, with its σ head, when asked for), and
+  // the galleries each backfills.
   const auto store_of = [&](const std::string& name) {
     return directory + "/stores/" + name + ".h5";
   };
-  for (const bool side_info : {false, true}) {
-    const std::string stage = side_info ? "fct_si" : "fct";
-    const std::string stage_directory = directory + "/" + stage;
+  // Kept for the whole function: the cases below point into it.
+  const auto variants = transformation_variants(study);
+  for (const auto& variant : variants) {
+    const std::string stage_directory = directory + "/" + variant.stage;
     config::ModelConfig unused_model;
     config::LossConfig unused_loss;
     const auto experiment = config::experiment_for_stage(
-        study, stage, study.new_model.classes, unused_model, unused_loss, h_section.optimizer,
-        h_section.schedule, stage_directory);
-    const std::string h_yaml = "---\n" + config::to_yaml(h_section.transformation);
+        study, variant.stage, study.new_model.classes, unused_model, unused_loss,
+        h_section.optimizer, h_section.schedule, stage_directory);
+    config::TransformationConfig transformation = h_section.transformation;
+    transformation.uncertainty = variant.uncertainty;
+    const std::string h_yaml = "---\n" + config::to_yaml(transformation);
     const std::string yaml = config::to_yaml(experiment) + h_yaml;
+    context.runner.run({variant.label,
+                        record_of(stage_directory),
+                        config::result_key(experiment) + h_yaml + inputs_key + cache_key,
+                        {model_file(stage_directory)},
+                        {train::checkpoint_path(stage_directory)}},
+                       [&](bool resume) {
+                         write_stage_record(context, stage_directory, yaml);
+                         train::TransformationInputsPaths paths;
+                         paths.old_model = inputs.old_model;
+                         paths.side_info_model = inputs.side_info_model;
+                         paths.new_model = inputs.new_model;
+                         paths.feature_cache = feature_cache;
+                         paths.val_old_store = inputs.old_store;
+                         paths.val_new_store = inputs.new_store;
+                         train::train_transformation(
+                             experiment, transformation, variant.side_info, paths, comm,
+                             trainer_options(context, stage_directory, experiment, resume));
+                       });
     context.runner.run(
-        {side_info ? "transformation h with side-info" : "transformation h without side-info",
-         record_of(stage_directory),
-         config::result_key(experiment) + h_yaml + inputs_key + cache_key,
-         {model_file(stage_directory)},
-         {train::checkpoint_path(stage_directory)}},
-        [&](bool resume) {
-          write_stage_record(context, stage_directory, yaml);
-          train::TransformationInputsPaths paths;
-          paths.old_model = inputs.old_model;
-          paths.side_info_model = inputs.side_info_model;
-          paths.new_model = inputs.new_model;
-          paths.feature_cache = feature_cache;
-          paths.val_old_store = inputs.old_store;
-          paths.val_new_store = inputs.new_store;
-          train::train_transformation(
-              experiment, h_section.transformation, side_info, paths, comm,
-              trainer_options(context, stage_directory, experiment, resume));
-        });
-    context.runner.run(
-        {"backfill " + stage,
-         store_record_of(store_of(stage)),
+        {"backfill " + variant.stage,
+         store_record_of(store_of(variant.stage)),
          // The gallery's bytes too: a rebuilt old store is backfilled again.
          "backfill " + hash_of(model_file(stage_directory)) + " " + hash_of(inputs.old_store),
-         {store_of(stage)},
+         {store_of(variant.stage)},
          {}},
         [&](bool) {
           BackfillJob job;
           job.transformation_path = model_file(stage_directory);
           job.input_path = inputs.old_store;
-          job.output_path = store_of(stage);
+          job.output_path = store_of(variant.stage);
           job.device = options.device;
           job.show_progress = options.show_progress;
           run_backfill(job, comm);
@@ -278,10 +303,9 @@ std::vector<ResultRow> compatibility_stages(StageContext& context, const PairInp
         {"bct/old", inputs.bct_store, inputs.old_store, "BCT new model against the old gallery"});
     cases.push_back({"bct/bct", inputs.bct_store, inputs.bct_store, "BCT new model on both sides"});
   }
-  cases.push_back({"new/fct", inputs.new_store, store_of("fct"),
-                   "FCT: gallery transformed by h without side-info"});
-  cases.push_back({"new/fct+si", inputs.new_store, store_of("fct_si"),
-                   "FCT: gallery transformed by h with side-info"});
+  for (const auto& variant : variants)
+    cases.push_back({variant.case_name.c_str(), inputs.new_store, store_of(variant.stage),
+                     variant.description.c_str()});
 
   eval::RetrievalOptions retrieval;
   retrieval.distance = eval::parse_distance(study.eval.distance);
@@ -315,6 +339,43 @@ std::vector<ResultRow> compatibility_stages(StageContext& context, const PairInp
     row.negative_flips = eval::negative_flip_rate(reference, result);
     row.queries = result.queries;
     rows.push_back(row);
+  }
+  // Backfilling curves of every gallery h made, in every order that applies to it.
+  if (!study.backfilling.orders.empty()) {
+    context.runner.announce("backfilling curves");
+    const auto& new_set = set_of(inputs.new_store);
+    std::vector<NamedCurve> curves;
+    for (const auto& variant : variants) {
+      const auto& gallery = set_of(store_of(variant.stage));
+      if (gallery.embeddings.size(1) != new_set.embeddings.size(1)) continue;
+      for (const auto& order_name : study.backfilling.orders) {
+        if (order_name == "sigma" && !variant.uncertainty) continue;  // no σ to order by
+        eval::OrderInputs order_inputs;
+        order_inputs.rows = gallery.embeddings.size(0);
+        order_inputs.seed = static_cast<uint64_t>(study.seed);
+        if (order_name == "sigma")
+          order_inputs.sigma = store::StoreReader(store_of(variant.stage))
+                                   .read_column(kSigmaColumn, 0, order_inputs.rows);
+        order_inputs.transformed = gallery.embeddings;
+        order_inputs.updated = new_set.embeddings;
+        const auto order = eval::compute_backfill_order(order_name, order_inputs);
+        eval::BackfillCurveOptions curve_options;
+        curve_options.retrieval = retrieval;
+        curve_options.steps = study.backfilling.steps;
+        NamedCurve named;
+        named.variant = variant.curve_name;
+        named.order = order_name;
+        named.description = "backfilling AUC: " + variant.description + ", " +
+                            eval::backfill_orders().get(order_name).description;
+        named.curve = eval::evaluate_backfill_curve(comm, new_set, gallery, new_set, order,
+                                                    curve_options, &reference);
+        spdlog::info("backfilling curve {}: AUC top-1 {:.2f}, mAP {:.2f}", named.name(),
+                     named.curve.auc_top1(), named.curve.auc_mAP());
+        rows.push_back(auc_row(named));
+        curves.push_back(std::move(named));
+      }
+    }
+    if (comm.rank() == 0) write_backfill_curves(directory, curves, title);
   }
   if (comm.rank() == 0) write_results(directory, rows, title);
   comm.barrier();

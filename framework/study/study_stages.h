@@ -63,6 +63,20 @@ struct PairInputs {
 std::vector<ResultRow> compatibility_stages(StageContext& context, const PairInputs& inputs,
                                             const std::string& directory, const std::string& title);
 
+// One transformation h a study trains and evaluates: FCT's without and with side-information, and
+// with backfilling.fastfill FastFill's two (σ head, uncertainty loss).
+struct TransformationVariant {
+  std::string stage;       // its directory and store name: "fct", "fct_si", "fastfill", ...
+  std::string case_name;   // its results row: "new/fct+si"
+  std::string curve_name;  // in curve names: "fct+si"
+  std::string label;       // progress lines
+  std::string description;
+  bool side_info = false;
+  bool uncertainty = false;
+};
+
+std::vector<TransformationVariant> transformation_variants(const config::StudyConfig& study);
+
 // How many StageRunner calls compatibility_stages makes (for "stage i/n").
 int compatibility_stage_count(const config::StudyConfig& study);
 

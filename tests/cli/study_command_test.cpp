@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "tests/cli/cli_test_support.h"
@@ -177,6 +178,86 @@ TEST(StudyCommand, TinyStudyEndToEnd) {
   EXPECT_EQ(count(fly.output, "skipped"), 7u) << fly.output;
   EXPECT_NE(fly.output.find("fed on_the_fly"), std::string::npos) << fly.output;
   EXPECT_EQ(read_json(run + "/results.json").size(), kCases.size());
+}
+
+// FastFill in a study: its two h (σ head) beside FCT's, σ stored in their galleries, and the
+// backfilling curves of every gallery in every order that applies, whose end points are the
+// study's own new/<h> and new/new rows and whose AUC rows are the curves' means.
+TEST(StudyCommand, TinyStudyWithFastFillAndBackfillingCurves) {
+  ScratchDir dir("fct-fastfill-study");
+  const std::string run = dir.file("run");
+  write_text_file(
+      dir.file("study.yaml"),
+      tiny_study_yaml(run) +
+          "backfilling: {fastfill: true, steps: 5, orders: [random, sigma, distance]}\n");
+  const auto first = run_fct(2, {"run", dir.file("study.yaml"), "--no-progress"}, 600);
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  const auto results = read_json(run + "/results.json");
+  std::map<std::string, nlohmann::json> rows;
+  std::vector<std::string> names;
+  for (const auto& row : results) {
+    rows[row["case"].get<std::string>()] = row;
+    names.push_back(row["case"].get<std::string>());
+  }
+  // FCT's h has no σ: no sigma curve for it; FastFill's h has all three.
+  const std::vector<std::string> expected_auc = {
+      "AUC fct random",          "AUC fct distance",       "AUC fct+si random",
+      "AUC fct+si distance",     "AUC fastfill random",    "AUC fastfill sigma",
+      "AUC fastfill distance",   "AUC fastfill+si random", "AUC fastfill+si sigma",
+      "AUC fastfill+si distance"};
+  std::vector<std::string> expected = kCases;
+  expected.push_back("new/fastfill");
+  expected.push_back("new/fastfill+si");
+  expected.insert(expected.end(), expected_auc.begin(), expected_auc.end());
+  EXPECT_EQ(names, expected);
+  for (const auto& name : expected_auc)
+    EXPECT_NE(first.output.find(name + " "), std::string::npos) << name;
+
+  const auto curves = read_json(run + "/backfill_curves.json");
+  ASSERT_EQ(curves.size(), expected_auc.size());
+  for (const auto& curve : curves) {
+    const std::string name = curve["curve"].get<std::string>();
+    SCOPED_TRACE(name);
+    const auto top1 = curve["top1"].get<std::vector<double>>();
+    const auto mAP = curve["mAP"].get<std::vector<double>>();
+    ASSERT_EQ(top1.size(), 6u);  // steps 5: β = 0, 0.2, ..., 1
+    EXPECT_EQ(curve["backfilled"].get<std::vector<int64_t>>(),
+              (std::vector<int64_t>{0, 120, 240, 360, 480, 600}));
+    // β = 0 is the gallery h made; β = 1 the new model's.
+    const auto& start = rows.at("new/" + curve["variant"].get<std::string>());
+    EXPECT_DOUBLE_EQ(top1.front(), start["top1"].get<double>());
+    EXPECT_DOUBLE_EQ(mAP.front(), start["mAP"].get<double>());
+    EXPECT_DOUBLE_EQ(top1.back(), rows.at("new/new")["top1"].get<double>());
+    EXPECT_DOUBLE_EQ(mAP.back(), rows.at("new/new")["mAP"].get<double>());
+    double sum = 0;
+    for (double v : top1) sum += v;
+    EXPECT_NEAR(rows.at("AUC " + name)["top1"].get<double>(), sum / 6.0, 1e-9);
+  }
+  EXPECT_NE(read_text_file(run + "/backfill_curves.svg").find("<polyline"), std::string::npos);
+  const std::string curves_csv = read_text_file(run + "/backfill_curves.csv");
+  EXPECT_EQ(std::count(curves_csv.begin(), curves_csv.end(), '\n'), 1 + 10 * 6) << curves_csv;
+
+  // σ is stored beside each item of FastFill's galleries only.
+  const std::string script =
+      "import h5py, sys\n"
+      "for name in ['fct_si', 'fastfill', 'fastfill_si']:\n"
+      "    f = h5py.File(sys.argv[1] + '/stores/' + name + '.h5', 'r')\n"
+      "    print(name, 'sigma' in f, f['sigma'].shape if 'sigma' in f else None)\n";
+  write_text_file(dir.file("check.py"), script);
+  const auto h5py = run_command({"/usr/bin/python3", dir.file("check.py"), run}, 60);
+  if (h5py.output.find("No module named") == std::string::npos) {
+    ASSERT_EQ(h5py.exit_code, 0) << h5py.output;
+    EXPECT_NE(h5py.output.find("fct_si False None"), std::string::npos) << h5py.output;
+    EXPECT_NE(h5py.output.find("fastfill True (600, 1)"), std::string::npos) << h5py.output;
+    EXPECT_NE(h5py.output.find("fastfill_si True (600, 1)"), std::string::npos) << h5py.output;
+  }
+
+  // Run again: nothing trains, the figures and curves are the same.
+  const auto second = run_fct(2, {"run", dir.file("study.yaml"), "--no-progress"}, 600);
+  ASSERT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_EQ(count(second.output, "skipped"), 16u) << second.output;
+  EXPECT_EQ(read_json(run + "/results.json"), results);
+  EXPECT_EQ(read_json(run + "/backfill_curves.json"), curves);
 }
 
 }  // namespace
