@@ -2,13 +2,16 @@
 // rounds, read back value by value; nothing at the final path before commit or after a failure;
 // wrong input on one rank throws on every rank; h5py reads the file as is.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <filesystem>
+#include <fstream>
 #include <optional>
 
 #include "framework/core/error.h"
 #include "framework/dist/mpi_c.h"
 #include "framework/store/store_reader.h"
+#include "framework/store/store_updater.h"
 #include "framework/store/store_writer.h"
 #include "tests/test_support.h"
 
@@ -93,7 +96,12 @@ StoreRows expected_rows(const StoreLayout& layout, int64_t begin, int64_t end) {
   }
   double offset = 0.125;
   for (const auto& [name, width] : layout.extra_columns) {
-    rows.extra[name] = (row * 10 + column(width) + offset).to(torch::kFloat32);
+    if (width == 0) {  // an int64 [N] column
+      rows.extra[name] =
+          torch::arange(begin, end, torch::kInt64) * 11 - 5 + static_cast<int64_t>(offset);
+    } else {
+      rows.extra[name] = (row * 10 + column(width) + offset).to(torch::kFloat32);
+    }
     offset += 1000000;
   }
   return rows;
@@ -505,6 +513,200 @@ with h5py.File(sys.argv[1], "r") as f:
           << result.output;
     }
   }
+}
+
+// Width 0 in the layout: an int64 [N] extra column, written and read back like the others.
+TEST(StoreWriter, RoundTripWithInt64ExtraColumns) {
+  SharedDir dir;
+  const std::string path = dir.file("int64.h5");
+  StoreLayout layout = full_layout(29);
+  layout.extra_columns.emplace_back("position", 0);
+  layout.extra_columns.emplace_back("batch", 0);
+  {
+    StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+    write_all(writer, layout);
+    writer.commit();
+  }
+  expect_store(path, layout, test_attributes());
+  StoreReader reader(path);
+  const torch::Tensor position = reader.read_column("position", 3, 9);
+  EXPECT_EQ(position.scalar_type(), torch::kInt64);
+  EXPECT_EQ(position.sizes().vec(), (std::vector<int64_t>{6}));
+  // A float tensor for an int64 column is refused on every rank.
+  SharedDir other;
+  layout.rows = 4;
+  const std::string message = error_of([&] {
+    StoreWriter writer(MPI_COMM_WORLD, other.file("bad.h5"), layout, test_attributes());
+    StoreRows rows = expected_rows(layout, 0, 4);
+    rows.extra["position"] = torch::zeros({4, 1});
+    writer.write_rows(0, rows);
+  });
+  EXPECT_NE(message.find("column 'position' must be int64 [4], got float32 [4, 1]"),
+            std::string::npos)
+      << message;
+  layout.extra_columns.emplace_back("negative", -1);
+  EXPECT_NE(error_of([&] {
+              StoreWriter writer(MPI_COMM_WORLD, other.file("bad.h5"), layout, {});
+            }).find("'negative' must have a width of at least 1 (float32) or 0 (int64 [N])"),
+            std::string::npos);
+}
+
+// Byte ranges [offset, offset + size) of every dataset's raw data in an HDF5 file.
+std::vector<std::pair<uint64_t, uint64_t>> raw_data_ranges(const std::string& path) {
+  std::vector<std::pair<uint64_t, uint64_t>> ranges;
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  EXPECT_GE(file, 0);
+  for (const char* name :
+       {"embeddings", "labels", "ids", "side_info", "zeta", "target", "position"}) {
+    if (H5Lexists(file, name, H5P_DEFAULT) <= 0) continue;
+    const hid_t dataset = H5Dopen2(file, name, H5P_DEFAULT);
+    const haddr_t offset = H5Dget_offset(dataset);
+    EXPECT_NE(offset, HADDR_UNDEF) << name;
+    ranges.emplace_back(offset, offset + H5Dget_storage_size(dataset));
+    H5Dclose(dataset);
+  }
+  H5Fclose(file);
+  return ranges;
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// StoreUpdater (rank 0 alone) writes scattered rows of float and int64 columns in place: exactly
+// those rows change, the store reopens with them, and no byte outside the datasets' raw data (the
+// HDF5 metadata) differs — Note [In-place store updates].
+TEST(StoreUpdater, ScatteredRowsChangeOnlyTheirRawData) {
+  SharedDir dir;
+  const std::string path = dir.file("update.h5");
+  StoreLayout layout = full_layout(53);
+  layout.extra_columns.emplace_back("position", 0);
+  {
+    StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+    write_all(writer, layout);
+    writer.commit();
+  }
+  if (rank() == 0) {
+    const std::string before = file_bytes(path);
+    StoreRows expected = expected_rows(layout, 0, layout.rows);
+    const torch::Tensor rows = torch::tensor({17, 3, 4, 5, 52, 0, 31}, torch::kInt64);
+    const torch::Tensor embeddings = torch::randn({7, layout.embedding_dim});
+    const torch::Tensor positions = torch::tensor({-1, -2, -3}, torch::kInt64);
+    const torch::Tensor position_rows = torch::tensor({40, 2, 41}, torch::kInt64);
+    {
+      StoreUpdater updater(path);
+      EXPECT_EQ(updater.layout().rows, 53);
+      updater.write_rows("embeddings", rows, embeddings);
+      updater.flush();
+      updater.write_rows("position", position_rows, positions);
+      updater.write_rows("labels", torch::tensor({7}, torch::kInt64),
+                         torch::tensor({99}, torch::kInt64));
+      updater.close();
+    }
+    expected.embeddings.index_copy_(0, rows, embeddings);
+    expected.extra["position"].index_copy_(0, position_rows, positions);
+    expected.labels[7] = 99;
+    expect_rows_equal(StoreReader(path).read_all(), expected, "after the update");
+
+    const std::string after = file_bytes(path);
+    ASSERT_EQ(after.size(), before.size());
+    const auto ranges = raw_data_ranges(path);
+    int64_t outside = 0, changed_outside = 0;
+    for (std::size_t i = 0; i < after.size(); ++i) {
+      const bool raw = std::any_of(ranges.begin(), ranges.end(),
+                                   [i](const auto& r) { return i >= r.first && i < r.second; });
+      if (raw) continue;
+      ++outside;
+      if (after[i] != before[i]) ++changed_outside;
+    }
+    EXPECT_GT(outside, 0);
+    EXPECT_EQ(changed_outside, 0) << "HDF5 metadata bytes changed";
+    EXPECT_NE(after, before);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+TEST(StoreUpdater, WrongInputWritesNothing) {
+  SharedDir dir;
+  const std::string path = dir.file("refuse.h5");
+  StoreLayout layout = full_layout(12);
+  layout.extra_columns.emplace_back("position", 0);
+  {
+    StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+    write_all(writer, layout);
+    writer.commit();
+  }
+  if (rank() == 0) {
+    const std::string before = file_bytes(path);
+    {
+      StoreUpdater updater(path);
+      const auto rows = torch::tensor({1, 2}, torch::kInt64);
+      const auto message = [&](const std::string& column, const torch::Tensor& r,
+                               const torch::Tensor& v) {
+        return error_of([&] { updater.write_rows(column, r, v); });
+      };
+      EXPECT_NE(message("nothing", rows, torch::zeros({2, 5})).find("no such column"),
+                std::string::npos);
+      EXPECT_NE(message("embeddings", rows, torch::zeros({2, 4})).find("must be float32 [2, 5]"),
+                std::string::npos);
+      EXPECT_NE(message("position", rows, torch::zeros({2})).find("must be int64 [2]"),
+                std::string::npos);
+      EXPECT_NE(message("embeddings", torch::tensor({1, 12}, torch::kInt64), torch::zeros({2, 5}))
+                    .find("row 12 is outside the store's rows [0, 12)"),
+                std::string::npos);
+      EXPECT_NE(message("embeddings", torch::tensor({3, 3}, torch::kInt64), torch::zeros({2, 5}))
+                    .find("row 3 is given twice"),
+                std::string::npos);
+      EXPECT_NE(message("ids", torch::tensor({1.0, 2.0}), torch::zeros({2}, torch::kInt64))
+                    .find("rows must be int64 [n]"),
+                std::string::npos);
+      updater.close();
+      EXPECT_NE(error_of([&] { updater.flush(); }).find("after close()"), std::string::npos);
+    }
+    EXPECT_EQ(file_bytes(path), before);
+
+    // A store whose columns are chunked cannot be updated without touching metadata: refused.
+    const std::string chunked = dir.file("chunked.h5");
+    const hid_t file = H5Fcreate(chunked.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t creation = H5Pcreate(H5P_DATASET_CREATE);
+    const hsize_t chunk[2] = {2, 2};
+    H5Pset_chunk(creation, 2, chunk);
+    const hsize_t dims[2] = {4, 2};
+    const hid_t space2 = H5Screate_simple(2, dims, nullptr);
+    const hid_t space1 = H5Screate_simple(1, dims, nullptr);
+    const std::vector<float> floats(8, 1.0f);
+    const std::vector<int64_t> ints(4, 1);
+    hid_t d =
+        H5Dcreate2(file, "embeddings", H5T_IEEE_F32LE, space2, H5P_DEFAULT, creation, H5P_DEFAULT);
+    H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, floats.data());
+    H5Dclose(d);
+    for (const char* name : {"labels", "ids"}) {
+      d = H5Dcreate2(file, name, H5T_STD_I64LE, space1, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, ints.data());
+      H5Dclose(d);
+    }
+    const hid_t text = H5Tcopy(H5T_C_S1);
+    H5Tset_size(text, H5T_VARIABLE);
+    const hid_t scalar = H5Screate(H5S_SCALAR);
+    const hid_t attribute =
+        H5Acreate2(file, "fct_store_version", text, scalar, H5P_DEFAULT, H5P_DEFAULT);
+    const char* version = "1";
+    H5Awrite(attribute, text, &version);
+    H5Aclose(attribute);
+    H5Sclose(scalar);
+    H5Tclose(text);
+    H5Sclose(space1);
+    H5Sclose(space2);
+    H5Pclose(creation);
+    H5Fclose(file);
+    const std::string message = error_of([&] { StoreUpdater updater(chunked); });
+    EXPECT_NE(message.find("dataset 'embeddings' is not stored contiguously"), std::string::npos)
+        << message;
+    EXPECT_NE(error_of([&] { StoreUpdater updater(dir.file("missing.h5")); }).find("no such file"),
+              std::string::npos);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
 }
 
 }  // namespace

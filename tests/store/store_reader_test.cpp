@@ -362,5 +362,33 @@ TEST(StoreFormat, RowsSizeAndTimestamp) {
       << utc_timestamp();
 }
 
+// An int64 [N] root dataset is an extra column of width 0 (the partial-backfilling columns);
+// int64 of another rank is not.
+TEST(StoreReader, Int64OneDimensionalExtraColumns) {
+  fct::testing::ScratchDir dir;
+  const std::string path = dir.file("int64.h5");
+  auto datasets = valid_datasets();
+  datasets.push_back({"embedded_by", Kind::kInt64, {6}, 40});
+  write_file(path, datasets);
+  StoreReader reader(path);
+  EXPECT_EQ(reader.layout().extra_columns, (std::vector<std::pair<std::string, int64_t>>{
+                                               {"alpha", 1}, {"embedded_by", 0}, {"target", 3}}));
+  EXPECT_TRUE(
+      torch::equal(reader.read_column("embedded_by", 1, 4), expected(torch::kInt64, {3}, 40, 1)));
+  EXPECT_TRUE(
+      torch::equal(reader.read_all().extra.at("embedded_by"), expected(torch::kInt64, {6}, 40)));
+
+  const std::string bad = dir.file("int64-2d.h5");
+  datasets.back() = {"embedded_by", Kind::kInt64, {6, 2}, 40};
+  write_file(bad, datasets);
+  const std::string message = open_error(bad);
+  EXPECT_CONTAINS(message, "dataset 'embedded_by' is int64 [6, 2]");
+  EXPECT_CONTAINS(message, "expected float32 [N, width] or int64 [N]");
+  const std::string rows = dir.file("int64-rows.h5");
+  datasets.back() = {"embedded_by", Kind::kInt64, {5}, 40};
+  write_file(rows, datasets);
+  EXPECT_CONTAINS(open_error(rows), "dataset 'embedded_by' has shape [5] but dataset 'embeddings'");
+}
+
 }  // namespace
 }  // namespace fct::store
