@@ -15,6 +15,7 @@
 #include <string>
 
 #include "framework/dist/communicator.h"
+#include "framework/study/backfill.h"  // kSigmaColumn
 
 namespace fct::study {
 
@@ -23,7 +24,6 @@ inline constexpr const char* kBackfillPosition = "backfill_position";
 inline constexpr const char* kEmbeddedBy = "embedded_by";
 inline constexpr const char* kBackfillBatch = "backfill_batch";
 inline constexpr const char* kBackfillOrderAttribute = "backfill_order";
-inline constexpr const char* kSigmaColumn = "sigma";
 // embedded_by values.
 inline constexpr int64_t kEmbeddedByTransformation = 0;
 inline constexpr int64_t kEmbeddedByNewModel = 1;
