@@ -1,5 +1,6 @@
 #include "framework/study/study_stages.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <map>
@@ -171,8 +172,9 @@ std::vector<TransformationVariant> transformation_variants(const config::StudyCo
 
 int compatibility_stage_count(const config::StudyConfig& study) {
   const bool cached = study.transformation.transformation.feed == "cached";
-  // The feature cache, each h and its backfill, the evaluation.
-  return (cached ? 1 : 0) + 2 * static_cast<int>(transformation_variants(study).size()) + 1;
+  // The feature cache, each h and its backfill, the evaluation, the backfilling curves.
+  return (cached ? 1 : 0) + 2 * static_cast<int>(transformation_variants(study).size()) + 1 +
+         (study.backfilling.orders.empty() ? 0 : 1);
 }
 
 std::vector<ResultRow> compatibility_stages(StageContext& context, const PairInputs& inputs,
@@ -365,8 +367,9 @@ std::vector<ResultRow> compatibility_stages(StageContext& context, const PairInp
         NamedCurve named;
         named.variant = variant.curve_name;
         named.order = order_name;
-        named.description = "backfilling AUC: " + variant.description + ", " +
-                            eval::backfill_orders().get(order_name).description;
+        named.description =
+            fmt::format("backfilling AUC ({} points): {}", study.backfilling.steps + 1,
+                        eval::backfill_orders().get(order_name).description);
         named.curve = eval::evaluate_backfill_curve(comm, new_set, gallery, new_set, order,
                                                     curve_options, &reference);
         spdlog::info("backfilling curve {}: AUC top-1 {:.2f}, mAP {:.2f}", named.name(),
