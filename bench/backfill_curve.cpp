@@ -27,7 +27,7 @@ double seconds_since(Clock::time_point start) {
 
 int main(int argc, char** argv) {
   int64_t n = 10000, d = 128, classes = 100, steps = 21, threads = 2;
-  double spread = 2.5, noise = 1.5;
+  double spread = 1.2, noise = 1.0;
   CLI::App app{"backfilling curve: incremental vs recomputed"};
   app.add_option("--n", n, "gallery = query items")->capture_default_str();
   app.add_option("--d", d, "embedding dimension")->capture_default_str();
