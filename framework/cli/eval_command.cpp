@@ -33,11 +33,6 @@ struct BackfillState {
   int64_t backfilled = 0;  // embedded_by = 1
 };
 
-std::string attribute_or(const store::StoreReader& reader, const std::string& key) {
-  const auto it = reader.attributes().find(key);
-  return it == reader.attributes().end() ? std::string() : it->second;
-}
-
 // nullopt for a gallery without the backfilling columns. Refuses queries of another model than
 // the one the re-embedded items come from: they would be compared across two spaces.
 std::optional<BackfillState> check_backfilled_gallery(const std::string& query_path,
@@ -52,8 +47,8 @@ std::optional<BackfillState> check_backfilled_gallery(const std::string& query_p
                          .item<int64_t>();
   if (state.backfilled > 0) {
     const store::StoreReader query(query_path);
-    const std::string query_model = attribute_or(query, "model_hash");
-    const std::string target = attribute_or(gallery, "target_model_hash");
+    const std::string query_model = store::attribute_or_empty(query.attributes(), "model_hash");
+    const std::string target = store::attribute_or_empty(gallery.attributes(), "target_model_hash");
     if (query_model != target) {
       throw Error("fct eval: " + std::to_string(state.backfilled) + " items of the gallery " +
                   gallery_path + " are re-embedded by model " +

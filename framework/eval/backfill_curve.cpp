@@ -48,20 +48,23 @@ void check_same_items(const EmbeddingSet& before, const EmbeddingSet& after) {
         "differ row by row)");
 }
 
+// Appends the point of fraction i/steps, evaluated as `result`.
+void add_point(BackfillCurve& curve, int64_t i, int64_t steps, const RetrievalResult& result,
+               const RetrievalResult* reference) {
+  curve.fractions.push_back(static_cast<double>(i) / static_cast<double>(steps));
+  curve.top1.push_back(result.top1);
+  curve.top5.push_back(result.top5);
+  curve.mAP.push_back(result.mAP);
+  if (reference != nullptr) curve.negative_flips.push_back(negative_flip_rate(*reference, result));
+  curve.queries = result.queries;
+}
+
 BackfillCurve curve_from(const torch::Tensor& packed, const std::vector<int64_t>& counts,
                          int64_t steps, const RetrievalResult* reference) {
   BackfillCurve curve;
   curve.backfilled = counts;
-  for (int64_t i = 0; i <= steps; ++i) {
-    const RetrievalResult result = detail::summarise(packed[i]);
-    curve.fractions.push_back(static_cast<double>(i) / static_cast<double>(steps));
-    curve.top1.push_back(result.top1);
-    curve.top5.push_back(result.top5);
-    curve.mAP.push_back(result.mAP);
-    if (reference != nullptr)
-      curve.negative_flips.push_back(negative_flip_rate(*reference, result));
-    curve.queries = result.queries;
-  }
+  for (int64_t i = 0; i <= steps; ++i)
+    add_point(curve, i, steps, detail::summarise(packed[i]), reference);
   return curve;
 }
 
@@ -200,14 +203,8 @@ BackfillCurve recompute_backfill_curve(const EmbeddingSet& query, const Embeddin
     const auto rows = order.narrow(0, 0, counts[i]).to(torch::kCPU);
     mixed.embeddings.index_copy_(
         0, rows, after.embeddings.to(torch::kCPU, torch::kFloat32).index_select(0, rows));
-    const auto result = evaluate_retrieval(query, mixed, options.retrieval);
-    curve.fractions.push_back(static_cast<double>(i) / static_cast<double>(options.steps));
-    curve.top1.push_back(result.top1);
-    curve.top5.push_back(result.top5);
-    curve.mAP.push_back(result.mAP);
-    if (reference != nullptr)
-      curve.negative_flips.push_back(negative_flip_rate(*reference, result));
-    curve.queries = result.queries;
+    add_point(curve, i, options.steps, evaluate_retrieval(query, mixed, options.retrieval),
+              reference);
   }
   return curve;
 }

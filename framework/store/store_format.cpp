@@ -28,6 +28,11 @@ std::string utc_timestamp() {
   return fct::utc_timestamp();
 }
 
+std::string attribute_or_empty(const Attributes& attributes, const std::string& key) {
+  const auto it = attributes.find(key);
+  return it == attributes.end() ? std::string() : it->second;
+}
+
 std::string dtype_name(torch::ScalarType type) {
   switch (type) {
     case torch::kFloat32:

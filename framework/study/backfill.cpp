@@ -13,16 +13,6 @@
 #include "framework/train/progress_bar.h"
 
 namespace fct::study {
-namespace {
-
-std::string attribute_or(const store::StoreReader& reader, const std::string& key) {
-  const auto& attributes = reader.attributes();
-  const auto it = attributes.find(key);
-  return it == attributes.end() ? std::string() : it->second;
-}
-
-}  // namespace
-
 BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
   const auto start = std::chrono::steady_clock::now();
   auto h = models::load_transformation(job.transformation_path);
@@ -35,7 +25,7 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
   if (expected_old.empty())
     throw Error("fct transform: " + job.transformation_path +
                 " does not record the old model it was trained for (old_model_hash)");
-  const std::string stored_old = attribute_or(input, "model_hash");
+  const std::string stored_old = store::attribute_or_empty(input.attributes(), "model_hash");
   if (stored_old != expected_old)
     throw Error("fct transform: " + job.input_path + " was embedded by model " +
                 (stored_old.empty() ? std::string("(unknown)") : stored_old) + ", but " +
@@ -45,7 +35,8 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
     if (input.side_info_dim() == 0)
       throw Error("fct transform: " + job.transformation_path + " needs side-information, but " +
                   job.input_path + " stores none");
-    const std::string stored_side = attribute_or(input, "side_info_model_hash");
+    const std::string stored_side =
+        store::attribute_or_empty(input.attributes(), "side_info_model_hash");
     if (stored_side != expected_side)
       throw Error("fct transform: the side-information of " + job.input_path +
                   " comes from model " + (stored_side.empty() ? "(unknown)" : stored_side) +
@@ -74,12 +65,13 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
       {"config", h.info.config_yaml},
       {"git_revision", git_revision()},
       {"created", utc_timestamp()},
-      {"dataset", attribute_or(input, "dataset")},
-      {"split", attribute_or(input, "split")},
+      {"dataset", store::attribute_or_empty(input.attributes(), "dataset")},
+      {"split", store::attribute_or_empty(input.attributes(), "split")},
       {"source_store", job.input_path},
-      {"source_model", attribute_or(input, "model")},
+      {"source_model", store::attribute_or_empty(input.attributes(), "model")},
       {"source_model_hash", stored_old},
-      {"side_info_model_hash", attribute_or(input, "side_info_model_hash")},
+      {"side_info_model_hash",
+       store::attribute_or_empty(input.attributes(), "side_info_model_hash")},
       {"target_model_hash", h.info.spec.value("new_model_hash", std::string())}};
   store::StoreWriter writer(MPI_COMM_WORLD, job.output_path, layout, attributes);
 

@@ -20,11 +20,6 @@
 namespace fct::study {
 namespace {
 
-std::string attribute_or(const store::Attributes& attributes, const std::string& key) {
-  const auto it = attributes.find(key);
-  return it == attributes.end() ? std::string() : it->second;
-}
-
 // What apply needs from the store, read on every rank (then the file is closed again, so that
 // rank 0 can open it for writing: HDF5 locks a file that is open for writing).
 struct PlannedStore {
@@ -100,7 +95,8 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Commu
   const PlannedStore planned = read_planned_store(job.store_path);
 
   // The model, dataset and split must be the ones the store was upgraded towards.
-  const std::string target_hash = attribute_or(planned.attributes, "target_model_hash");
+  const std::string target_hash =
+      store::attribute_or_empty(planned.attributes, "target_model_hash");
   if (target_hash != model.hash) {
     throw Error(where + "was upgraded towards model " +
                 (target_hash.empty() ? std::string("(unknown)") : target_hash) +
@@ -112,8 +108,8 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Commu
                 " columns, " + job.model_path + " embeds into " +
                 std::to_string(model.model->embedding_dim()));
   }
-  const std::string store_dataset = attribute_or(planned.attributes, "dataset");
-  const std::string split = attribute_or(planned.attributes, "split");
+  const std::string store_dataset = store::attribute_or_empty(planned.attributes, "dataset");
+  const std::string split = store::attribute_or_empty(planned.attributes, "split");
   if (store_dataset.empty() || split.empty()) {
     throw Error(where + "does not record its dataset and split (attributes 'dataset', 'split')");
   }

@@ -19,19 +19,13 @@ bool is_backfill_column(const std::string& name) {
   return name == kBackfillPosition || name == kEmbeddedBy || name == kBackfillBatch;
 }
 
-std::string attribute_or(const store::StoreReader& reader, const std::string& key) {
-  const auto& attributes = reader.attributes();
-  const auto it = attributes.find(key);
-  return it == attributes.end() ? std::string() : it->second;
-}
-
 // φ_new of the items of `reader`, row for row, from the new model's store of the same split
 // (matched by sample id, so the two stores may list the samples in different orders).
 torch::Tensor new_embeddings_for(const store::StoreReader& reader, const std::string& new_path,
                                  const std::string& target_hash) {
   const store::StoreReader updated(new_path);
   const std::string where = "fct backfill plan --order distance: ";
-  const std::string new_hash = attribute_or(updated, "model_hash");
+  const std::string new_hash = store::attribute_or_empty(updated.attributes(), "model_hash");
   if (new_hash != target_hash) {
     throw Error(where + "--new-store " + new_path + " was embedded by model " +
                 (new_hash.empty() ? std::string("(unknown)") : new_hash) + ", but " +
@@ -39,10 +33,11 @@ torch::Tensor new_embeddings_for(const store::StoreReader& reader, const std::st
                 " (target_model_hash)");
   }
   for (const char* key : {"dataset", "split"}) {
-    if (attribute_or(updated, key) != attribute_or(reader, key)) {
+    if (store::attribute_or_empty(updated.attributes(), key) !=
+        store::attribute_or_empty(reader.attributes(), key)) {
       throw Error(where + "--new-store " + new_path + " has " + key + " '" +
-                  attribute_or(updated, key) + "', " + reader.path() + " has '" +
-                  attribute_or(reader, key) + "'");
+                  store::attribute_or_empty(updated.attributes(), key) + "', " + reader.path() +
+                  " has '" + store::attribute_or_empty(reader.attributes(), key) + "'");
     }
   }
   if (updated.embedding_dim() != reader.embedding_dim()) {
@@ -75,7 +70,8 @@ BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communic
   std::optional<store::StoreReader> reader;
   reader.emplace(job.store_path);
   const std::string where = "fct backfill plan: store " + job.store_path + ": ";
-  const std::string target_hash = attribute_or(*reader, "target_model_hash");
+  const std::string target_hash =
+      store::attribute_or_empty(reader->attributes(), "target_model_hash");
   if (target_hash.empty()) {
     throw Error(where +
                 "not an upgraded store (no 'target_model_hash' attribute): plan the "
@@ -89,7 +85,7 @@ BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communic
       throw Error(where + std::to_string(done) + " of " + std::to_string(rows) +
                   " items are re-embedded by the new model already (embedded_by = 1) under the "
                   "plan '" +
-                  attribute_or(*reader, kBackfillOrderAttribute) +
+                  store::attribute_or_empty(reader->attributes(), kBackfillOrderAttribute) +
                   "'; a new plan would not keep them first, so it is refused. Finish with "
                   "`fct backfill apply`, or plan again on a fresh `fct transform` output");
     }
@@ -139,7 +135,7 @@ BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communic
   attributes[kBackfillOrderAttribute] = job.order;
   attributes["backfill_seed"] = std::to_string(job.seed);
   attributes["backfill_planned"] = utc_timestamp();
-  attributes["embedded_by_0"] = attribute_or(*reader, "model_hash");
+  attributes["embedded_by_0"] = store::attribute_or_empty(reader->attributes(), "model_hash");
   attributes["embedded_by_1"] = target_hash;
   if (!job.new_store_path.empty()) attributes["backfill_new_store"] = job.new_store_path;
   store::StoreWriter writer(MPI_COMM_WORLD, job.store_path, layout, attributes);
