@@ -20,7 +20,9 @@
 #include <sstream>
 #include <thread>
 
+#include "framework/eval/backfill_curve.h"
 #include "framework/store/store_reader.h"
+#include "framework/study/store_evaluation.h"
 #include "tests/cli/cli_test_support.h"
 
 namespace fct::testing {
@@ -551,6 +553,18 @@ TEST_F(BackfillCommand, EvalReportsTheMixAndRefusesQueriesOfAnotherModel) {
   const auto json = nlohmann::json::parse(read_text_file(dir_->file("eval.json")));
   EXPECT_EQ(json["gallery_backfilled"], 40);
   EXPECT_EQ(json["gallery_rows"], 160);
+  // The mixed gallery evaluates to the backfilling curve's point at 40/160 = ¼ in the plan's
+  // order: what `fct eval` reports is the protocol's figure for that stage of the backfill.
+  const auto order = std::get<1>(torch::sort(
+      store::StoreReader(store).read_column("backfill_position", 0, kItems).to(torch::kFloat64)));
+  eval::BackfillCurveOptions curve_options;
+  curve_options.steps = 4;
+  const auto curve = eval::evaluate_backfill_curve(
+      study::load_embedding_set(reference()), study::load_embedding_set(dir_->file("upgraded.h5")),
+      study::load_embedding_set(reference()), order, curve_options);
+  ASSERT_EQ(curve.backfilled[1], 40);
+  EXPECT_DOUBLE_EQ(json["top1"].get<double>(), curve.top1[1]);
+  EXPECT_DOUBLE_EQ(json["mAP"].get<double>(), curve.mAP[1]);
   // Queries of h's gallery (another model) against a partly re-embedded gallery: refused.
   result = run_fct(2, {"eval", "--query", dir_->file("upgraded.h5"), "--gallery", store}, 300);
   EXPECT_NE(result.exit_code, 0);
