@@ -1,7 +1,10 @@
 // Running another program (sbatch, scontrol, a test's `fct`) without a shell: arguments go to
-// execvp as they are, so no value can be split or expanded; output is captured, and a deadline
-// kills the whole process group (mpirun and its ranks together).
+// execvp as they are, so no value can be split or expanded; output is captured, and the program
+// runs in a session of its own, which a deadline kills whole: mpirun and its ranks together (Open
+// MPI puts every rank in a process group of its own, so killing mpirun's group is not enough).
 #pragma once
+
+#include <sys/types.h>
 
 #include <string>
 #include <vector>
@@ -21,5 +24,14 @@ struct CommandResult {
 CommandResult run_command(const std::vector<std::string>& argv, double deadline_s,
                           const std::string& working_dir = "",
                           const std::vector<std::string>& drop_environment = {});
+
+// The processes of session `sid` that are not entirely gone yet (from /proc). A killed
+// multi-threaded process shows its leader as a zombie while its other threads still exit and still
+// hold its files (an HDF5 lock, say): it counts until only the leader is left.
+std::vector<pid_t> session_processes(pid_t sid);
+
+// SIGKILLs every process of session `sid` until none is left (about 5 s at most); false if some
+// survive.
+bool kill_session(pid_t sid);
 
 }  // namespace fct

@@ -195,52 +195,6 @@ Checked check_store(const std::string& path, const torch::Tensor& expected, bool
   return c;
 }
 
-// The processes of session `sid` that are not entirely gone yet, from /proc.
-std::vector<pid_t> session_processes(pid_t sid) {
-  std::vector<pid_t> pids;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-    const std::string name = entry.path().filename().string();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat;
-    try {
-      stat = read_text_file(entry.path().string() + "/stat");
-    } catch (...) {
-      continue;  // gone meanwhile
-    }
-    // pid (comm) state ppid pgrp session ...; comm may hold spaces: parse after the last ')'.
-    const auto close = stat.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream fields(stat.substr(close + 1));
-    std::string state;
-    long ppid = 0, pgrp = 0, session = 0;
-    fields >> state >> ppid >> pgrp >> session;
-    if (session != sid) continue;
-    // A killed multi-threaded process shows its leader as a zombie while its other threads still
-    // exit and still hold its files (and so HDF5's lock): it is gone once only the leader is left.
-    int64_t threads = 0;
-    std::error_code error;
-    for (auto it = std::filesystem::directory_iterator(entry.path() / "task", error);
-         !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
-      ++threads;
-    }
-    if (state != "Z" || threads > 1) pids.push_back(static_cast<pid_t>(std::stol(name)));
-  }
-  return pids;
-}
-
-// SIGKILLs every process of session `sid` (mpirun and its ranks: Open MPI puts each rank in a
-// process group of its own, so killing mpirun's group would leave them running) and waits until
-// none is left.
-void kill_session(pid_t sid) {
-  for (int i = 0; i < 1000; ++i) {
-    const auto pids = session_processes(sid);
-    if (pids.empty()) return;
-    for (pid_t p : pids) ::kill(p, SIGKILL);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  ADD_FAILURE() << "processes of session " << sid << " survive SIGKILL";
-}
-
 // Runs `argv` in a session of its own and SIGKILLs the whole session (mpirun and every rank at
 // once) `delay_ms` after `trigger` first appears in its output, or at `deadline_s`. Returns the
 // exit status (-1: killed) and the output.
@@ -279,7 +233,7 @@ std::pair<int, std::string> run_and_kill(const std::vector<std::string>& argv,
     }
     if ((kill_at && now >= *kill_at) ||
         std::chrono::duration<double>(now - start).count() > deadline_s) {
-      kill_session(pid);  // the child called setsid(): its pid is the session id
+      EXPECT_TRUE(kill_session(pid));  // the child called setsid(): its pid is the session id
       killed = true;
       ::waitpid(pid, &status, 0);
       exited = true;
@@ -292,7 +246,8 @@ std::pair<int, std::string> run_and_kill(const std::vector<std::string>& argv,
   while (::read(fds[0], buffer, sizeof buffer) > 0) {
   }
   ::close(fds[0]);
-  kill_session(pid);  // no rank outlives the run, so the next run finds the file unlocked
+  // No rank outlives the run, so the next run finds the file unlocked.
+  EXPECT_TRUE(kill_session(pid));
   const int code = killed ? -1 : (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
   return {code, output};
 }
