@@ -1,5 +1,6 @@
 #include "framework/study/backfill_apply.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -34,9 +35,10 @@ PlannedStore read_planned_store(const std::string& path) {
   const std::string where = "fct backfill apply: store " + path + ": ";
   for (const char* column : {kBackfillPosition, kEmbeddedBy, kBackfillBatch}) {
     if (!reader.has_column(column) || reader.attributes().count(kBackfillOrderAttribute) == 0) {
-      throw Error(where + "has no backfilling plan (no '" + std::string(column) +
-                  "' column or 'backfill_order' attribute): run `fct backfill plan --store " +
-                  path + " --order random|sigma|distance` first");
+      throw Error(fmt::format(
+          "{}has no backfilling plan (no '{}' column or 'backfill_order' attribute): run `fct "
+          "backfill plan --store {} --order random|sigma|distance` first",
+          where, column, path));
     }
   }
   PlannedStore s;
@@ -147,15 +149,15 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Commu
     const int64_t row = pending[static_cast<std::size_t>(k)];
     const auto found = index_of.find(ids[row]);
     if (found == index_of.end()) {
-      throw DataError(where + "sample id " + std::to_string(ids[row]) + " (row " +
-                      std::to_string(row) + ") is not in the " + split + " split of " + data.name +
-                      " (" + std::to_string(dataset->size()) + " samples)");
+      throw DataError(
+          fmt::format("{}sample id {} (row {}) is not in the {} split of {} ({} samples)", where,
+                      ids[row], row, split, data.name, dataset->size()));
     }
     if (dataset->label(found->second) != labels[row]) {
-      throw DataError(where + "sample id " + std::to_string(ids[row]) + " (row " +
-                      std::to_string(row) + ") has label " + std::to_string(labels[row]) +
-                      " in the store but " + std::to_string(dataset->label(found->second)) +
-                      " in the " + split + " split of " + data.name + ": another dataset");
+      throw DataError(fmt::format(
+          "{}sample id {} (row {}) has label {} in the store but {} in the {} split of {}: another "
+          "dataset",
+          where, ids[row], row, labels[row], dataset->label(found->second), split, data.name));
     }
     sample[static_cast<std::size_t>(k)] = found->second;
   }

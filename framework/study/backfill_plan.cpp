@@ -1,5 +1,6 @@
 #include "framework/study/backfill_plan.h"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <optional>
@@ -35,9 +36,9 @@ torch::Tensor new_embeddings_for(const store::StoreReader& reader, const std::st
   for (const char* key : {"dataset", "split"}) {
     if (store::attribute_or_empty(updated.attributes(), key) !=
         store::attribute_or_empty(reader.attributes(), key)) {
-      throw Error(where + "--new-store " + new_path + " has " + key + " '" +
-                  store::attribute_or_empty(updated.attributes(), key) + "', " + reader.path() +
-                  " has '" + store::attribute_or_empty(reader.attributes(), key) + "'");
+      throw Error(fmt::format("{}--new-store {} has {} '{}', {} has '{}'", where, new_path, key,
+                              store::attribute_or_empty(updated.attributes(), key), reader.path(),
+                              store::attribute_or_empty(reader.attributes(), key)));
     }
   }
   if (updated.embedding_dim() != reader.embedding_dim()) {
@@ -55,8 +56,8 @@ torch::Tensor new_embeddings_for(const store::StoreReader& reader, const std::st
   for (int64_t r = 0; r < ids.size(0); ++r) {
     const auto found = row_of.find(id[r]);
     if (found == row_of.end()) {
-      throw DataError(where + "sample id " + std::to_string(id[r]) + " (row " + std::to_string(r) +
-                      " of " + reader.path() + ") is not in --new-store " + new_path);
+      throw DataError(fmt::format("{}sample id {} (row {} of {}) is not in --new-store {}", where,
+                                  id[r], r, reader.path(), new_path));
     }
     rows[static_cast<std::size_t>(r)] = found->second;
   }
