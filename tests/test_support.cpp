@@ -1,6 +1,7 @@
 #include "tests/test_support.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <random>
 #include <sstream>
 #include <stdexcept>
@@ -31,6 +33,11 @@ ScratchDir::ScratchDir(const std::string& tag) {
 }
 
 ScratchDir::~ScratchDir() {
+  // A failed test's files (job logs, run directories, configs) are its evidence: keep them.
+  if (::testing::Test::HasFailure()) {
+    std::cerr << "fct test: kept the scratch directory of the failed test: " << path_ << "\n";
+    return;
+  }
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
 }

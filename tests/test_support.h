@@ -8,7 +8,8 @@
 
 namespace fct::testing {
 
-// A fresh directory under the system temp dir, removed when the object dies.
+// A fresh directory under the system's temporary directory, removed at the end of the test unless
+// the test failed: then it stays, and its path is printed.
 class ScratchDir {
  public:
   explicit ScratchDir(const std::string& tag = "fct-test");

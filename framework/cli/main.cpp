@@ -4,9 +4,11 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <exception>
 
 #include "framework/cli/commands.h"
+#include "framework/core/atomic_file.h"
 #include "framework/core/logging.h"
 #include "framework/core/preemption.h"
 #include "framework/dist/runtime.h"
@@ -40,6 +42,14 @@ int main(int argc, char** argv) {
   } catch (const fct::Preempted& e) {
     // Every rank agreed to stop at the same point: a clean exit, for the batch script to requeue.
     spdlog::warn("{}", e.what());
+    const char* record = std::getenv(fct::kPreemptionRecordVariable);
+    if (info.rank == 0 && record != nullptr && *record != '\0') {
+      try {
+        fct::write_text_atomically(record, e.place() + "\n");
+      } catch (const std::exception& failure) {  // the checkpoint is written: still exit 75
+        spdlog::warn("cannot record where the run stopped in {}: {}", record, failure.what());
+      }
+    }
     return fct::kPreemptedExit;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

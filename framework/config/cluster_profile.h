@@ -32,8 +32,12 @@ struct ClusterProfile {
   std::string time_limit = "01:00:00";
   std::string launcher = "mpirun";  // mpirun: Open MPI inside the allocation; srun: srun --mpi=...
   std::string srun_mpi = "pmix";
-  int64_t signal_seconds = 300;   // USR2 this long before the time limit: checkpoint and requeue
-  int64_t max_requeues = 10;      // a job requeued this often fails instead
+  int64_t signal_seconds = 300;  // USR2 this long before the time limit: checkpoint and requeue
+  // A job that checkpoints at its time limit is requeued as long as each run moves it on (its
+  // checkpoint is at another place than the last one's); this many requeues in a row that got
+  // nowhere end it. A preemptible partition may requeue a healthy long job any number of times.
+  int64_t max_stalled_requeues = 3;
+  int64_t max_requeues = 0;       // a cap on all requeues of a job, progress or not; 0 = none
   int64_t array_parallelism = 0;  // sweep arrays: at most K points at once (%K); 0 = no limit
   std::string fct = "build/fct";  // the fct binary (relative: to the submission's directory)
   std::string log_directory = "slurm-logs";  // relative: to the run directory
@@ -56,7 +60,10 @@ struct ClusterProfile {
     v("srun_mpi", srun_mpi, "srun --mpi plugin (launcher srun)", slurm_name());
     v("signal_seconds", signal_seconds, "USR2 this many seconds before the time limit",
       in_range<int64_t>(10, 65535));
-    v("max_requeues", max_requeues, "requeues after which a job fails", at_least<int64_t>(0));
+    v("max_stalled_requeues", max_stalled_requeues,
+      "requeues in a row without progress after which a job fails", at_least<int64_t>(1));
+    v("max_requeues", max_requeues,
+      "requeues after which a job fails even if it progresses (0 = no cap)", at_least<int64_t>(0));
     v("array_parallelism", array_parallelism, "sweep points at once (0 = no limit)",
       at_least<int64_t>(0));
     v("fct", fct, "the fct binary on the compute nodes", not_empty());

@@ -151,6 +151,9 @@ struct DebugConfig {
   int64_t fail_rank = -1;
   int64_t fail_step = -1;
   std::string fail_mode = "throw";
+  // Each training step lasts at least this long (the rest is slept): lets a test make a run
+  // outlast a time limit on any machine, fast or slow, without changing what it computes.
+  double min_step_seconds = 0.0;
 
   template <class V>
   void visit(V& v) {
@@ -158,6 +161,9 @@ struct DebugConfig {
     v("fail_step", fail_step, "global step at which fail_rank fails", at_least<int64_t>(-1));
     v("fail_mode", fail_mode, "how it fails: throw, kill, hang, or preempt (as SIGUSR2 does)",
       one_of({"throw", "kill", "hang", "preempt"}));
+    v("min_step_seconds", min_step_seconds,
+      "each training step lasts at least this long (tests of time limits; 0 = off)",
+      in_range<double>(0.0, 60.0));
   }
 };
 

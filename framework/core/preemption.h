@@ -6,6 +6,9 @@
 // to go.
 #pragma once
 
+#include <string>
+#include <utility>
+
 #include "framework/core/error.h"
 
 namespace fct {
@@ -19,9 +22,21 @@ bool preemption_requested();
 void request_preemption();
 
 // Thrown once the checkpoint is written; caught at the command's edge (exit kPreemptedExit).
+// `place` says where the run stopped (which checkpoint, which step), the same text whenever it
+// stops at the same place: the batch script compares it with the last requeue's to tell a job
+// that moves on from one that is stuck.
 class Preempted : public Error {
  public:
-  explicit Preempted(const std::string& message) : Error(message) {}
+  Preempted(const std::string& message, std::string place)
+      : Error(message), place_(std::move(place)) {}
+  const std::string& place() const { return place_; }
+
+ private:
+  std::string place_;
 };
+
+// The environment variable naming the file where fct records a Preempted's place (set by the
+// batch scripts of `fct submit`).
+constexpr const char* kPreemptionRecordVariable = "FCT_PREEMPTION_RECORD";
 
 }  // namespace fct

@@ -37,8 +37,10 @@ bool StageRunner::run(const StageSpec& stage, const std::function<void(bool resu
   // A preemption that came while a stage without checkpoints ran (an embedding, the feature
   // cache) stops here, between stages: what is done stays done.
   if (dist::any_rank_preempted(comm_))
-    throw Preempted("preempted before stage " + std::to_string(index_) + "/" +
-                    std::to_string(total_) + " " + stage.name + "; run again to go on");
+    throw Preempted(
+        "preempted before stage " + std::to_string(index_) + "/" + std::to_string(total_) + " " +
+            stage.name + "; run again to go on",
+        "before stage " + std::to_string(index_) + "/" + std::to_string(total_) + " " + stage.name);
   const std::string key = to_hex(fnv1a(stage.key_text));
   // Rank 0 reads the record and decides; everybody follows its decision.
   auto decision = torch::zeros({1}, torch::kInt64);

@@ -123,6 +123,11 @@ std::string render_batch_script(const BatchJob& job, const config::ClusterProfil
     << "task=\"${SLURM_ARRAY_TASK_ID:-}\"\n"
     << "restarts=\"${SLURM_RESTART_COUNT:-0}\"\n"
     << "tag=" << shell_quote(plain_name(job.name)) << "\"${task:+_$task}\"\n"
+    << "# fct writes where it stopped (its checkpoint's place) here when it exits "
+    << kCheckpointExit << "; a requeue\n"
+    << "# that ends at the same place as the one before made no progress.\n"
+    << "export FCT_PREEMPTION_RECORD=" << status_dir << "/\"$tag.preempted\"\n"
+    << "mkdir -p -- " << status_dir << " && rm -f -- \"$FCT_PREEMPTION_RECORD\"\n"
     << "echo \"fct submit: $tag job ${SLURM_JOB_ID:-?} starts $(date -u +%Y-%m-%dT%H:%M:%SZ) on "
        "$(hostname), restart $restarts\"\n\n"
     << launcher(job, profile) << shell_quote(profile.fct) << fct_words(job) << " &\n"
@@ -137,13 +142,25 @@ std::string render_batch_script(const BatchJob& job, const config::ClusterProfil
     << "  kill -0 \"$child\" 2>/dev/null || break  # else wait was only interrupted by USR2\n"
     << "done\n"
     << "if [ \"$status\" -eq " << kCheckpointExit << " ]; then\n"
-    << "  if [ \"$restarts\" -lt " << profile.max_requeues << " ]; then\n"
+    << "  place=$(cat -- \"$FCT_PREEMPTION_RECORD\" 2>/dev/null)\n"
+    << "  last=$(cat -- " << status_dir << "/\"$tag.place\" 2>/dev/null)\n"
+    << "  stalls=$(cat -- " << status_dir << "/\"$tag.stalls\" 2>/dev/null || echo 0)\n"
+    << "  if [ -n \"$place\" ] && [ \"$place\" != \"$last\" ]; then stalls=0; "
+       "else stalls=$((stalls + 1)); fi\n"
+    << "  printf '%s\\n' \"$place\" > " << status_dir << "/\"$tag.place\"\n"
+    << "  printf '%s\\n' \"$stalls\" > " << status_dir << "/\"$tag.stalls\"\n"
+    << "  echo \"fct submit: $tag stopped at: ${place:-(no checkpoint recorded)}\"\n"
+    << "  if [ \"$stalls\" -ge " << profile.max_stalled_requeues << " ]; then\n"
+    << "    echo \"fct submit: $tag made no progress in " << profile.max_stalled_requeues
+    << " runs in a row (max_stalled_requeues): giving up\" >&2\n";
+  if (profile.max_requeues > 0)
+    s << "  elif [ \"$restarts\" -ge " << profile.max_requeues << " ]; then\n"
+      << "    echo \"fct submit: $tag was requeued " << profile.max_requeues
+      << " times already (max_requeues): giving up\" >&2\n";
+  s << "  else\n"
     << "    echo \"fct submit: $tag checkpointed; requeueing job $SLURM_JOB_ID\"\n"
     << "    scontrol requeue \"$SLURM_JOB_ID\" && exit 0\n"
     << "    echo \"fct submit: scontrol requeue failed\" >&2\n"
-    << "  else\n"
-    << "    echo \"fct submit: $tag was requeued " << profile.max_requeues
-    << " times already: giving up\" >&2\n"
     << "  fi\n"
     << "  status=1\n"
     << "fi\n"

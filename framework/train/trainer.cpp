@@ -288,9 +288,11 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
         if (rank == 0) save_checkpoint(checkpoint, module, *optimizer, snapshot);
         comm_.barrier();  // nobody exits before the checkpoint is complete
         bar.finish();
-        throw Preempted("preempted at epoch " + std::to_string(epoch + 1) + ", step " +
-                        std::to_string(step) + "/" + std::to_string(steps_per_epoch) +
-                        ": checkpoint " + checkpoint + " written; run again to resume");
+        const std::string place = "epoch " + std::to_string(epoch + 1) + ", step " +
+                                  std::to_string(step) + "/" + std::to_string(steps_per_epoch);
+        throw Preempted("preempted at " + place + ": checkpoint " + checkpoint +
+                            " written; run again to resume",
+                        checkpoint + " at " + place);
       }
       auto batch = loader->next();
       if (!batch) throw Error("data loader ended early at step " + std::to_string(step));
@@ -311,6 +313,11 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
       out.loss.backward();
       reducer.finish_backward();
       optimizer->step();
+      if (config_.debug.min_step_seconds > 0.0) {
+        std::this_thread::sleep_until(
+            step_start + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(config_.debug.min_step_seconds)));
+      }
       step_seconds_total += seconds_since(step_start);
       ++progress.global_step;
       loss_sum += loss_value * out.count;

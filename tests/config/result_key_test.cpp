@@ -17,6 +17,7 @@ TEST(ResultKey, IgnoresExecutionSettings) {
   changed.dist.backend = "mpi";
   changed.dist.timeout_s = 10;
   changed.debug.fail_rank = 1;
+  changed.debug.min_step_seconds = 0.5;
   EXPECT_EQ(result_key(changed), result_key(base));
 
   DataConfig data;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 #include <regex>
 
@@ -57,15 +58,40 @@ std::string profile_file(const ScratchDir& dir, const std::string& time_limit = 
   const std::string path = dir.file("local.yaml");
   write_text_file(path,
                   "name: local-test\npartition: debug\nnodes: 1\ntasks_per_node: 2\n"
-                  "cpus_per_task: 1\nlauncher: mpirun\nmax_requeues: 3\n"
+                  "cpus_per_task: 1\nlauncher: mpirun\nmax_stalled_requeues: 3\n"
                   "array_parallelism: 1\ntime_limit: '" +
                       time_limit + "'\nsignal_seconds: " + std::to_string(signal_seconds) +
                       "\nfct: " + fct_binary() + "\n");
   return path;
 }
 
-TEST(SlurmSubmit, StudyPartsRunInDependencyOrderAndAFailedPartCancelsTheRest) {
-  ScratchDir dir("fct-slurm");
+// Each test works in its own scratch directory. When one fails, its job logs are the evidence:
+// the directory stays (ScratchDir keeps a failed test's files) and every job log in it is named
+// with its last lines.
+class SlurmSubmit : public ::testing::Test {
+ protected:
+  void TearDown() override {
+    if (!HasFailure()) return;
+    std::cerr << "fct test: the job logs of this failed test (kept):\n";
+    for (const auto& entry : fs::recursive_directory_iterator(dir.path())) {
+      if (!entry.is_regular_file() || entry.path().parent_path().filename() != "slurm-logs")
+        continue;
+      std::cerr << "----- " << entry.path().string() << " (last lines)\n"
+                << last_lines(read_text_file(entry.path().string()), 40);
+    }
+  }
+
+  static std::string last_lines(const std::string& text, int count) {
+    std::size_t start = text.size();
+    for (int found = 0; start > 0 && found <= count;)
+      if (text[--start] == '\n') ++found;
+    return text.substr(start == 0 ? 0 : start + 1);
+  }
+
+  ScratchDir dir{"fct-slurm"};
+};
+
+TEST_F(SlurmSubmit, StudyPartsRunInDependencyOrderAndAFailedPartCancelsTheRest) {
   write_fixture("imagenet", dir.file("build/fixtures/imagenet"));
   fs::copy_file(source_directory() + "/experiments/imagenet_tiny_fct.yaml", dir.file("study.yaml"));
   const std::string profile = profile_file(dir);
@@ -106,8 +132,7 @@ TEST(SlurmSubmit, StudyPartsRunInDependencyOrderAndAFailedPartCancelsTheRest) {
   EXPECT_NE(result.output.find("a job it waits for failed"), std::string::npos) << result.output;
 }
 
-TEST(SlurmSubmit, SweepRunsAsAJobArrayWithACompleteSummary) {
-  ScratchDir dir("fct-slurm");
+TEST_F(SlurmSubmit, SweepRunsAsAJobArrayWithACompleteSummary) {
   write_fixture("imagenet", dir.file("build/fixtures/imagenet"));
   fs::copy_file(source_directory() + "/experiments/imagenet_tiny_fct.yaml", dir.file("study.yaml"));
   const auto result = submit({"study.yaml", "side_info.model.embedding_dim=8,16,32", "--cluster",
@@ -133,18 +158,21 @@ TEST(SlurmSubmit, SweepRunsAsAJobArrayWithACompleteSummary) {
 // A study whose new model trains for longer than the one-minute limit: SLURM sends USR2 10 s
 // before (the limit is checked every 30 s, so 20-50 s into the run), fct writes a checkpoint
 // inside the epoch, the job requeues and resumes. The results equal an uninterrupted `fct run`.
-TEST(SlurmSubmit, AJobAtItsTimeLimitCheckpointsRequeuesAndEndsAsAnUninterruptedRun) {
-  ScratchDir dir("fct-slurm");
-  const std::vector<std::string> overrides = {"data.limit=6000",
+// The new model's steps last at least 1 s each (debug.min_step_seconds, not part of any result),
+// so even on a fast machine its 8 epochs (about 60 steps) are still training when the first USR2
+// comes; a slow machine needs more requeues, which the batch script grants as long as each one
+// moves the checkpoint on.
+TEST_F(SlurmSubmit, AJobAtItsTimeLimitCheckpointsRequeuesAndEndsAsAnUninterruptedRun) {
+  const std::vector<std::string> overrides = {"data.limit=2000",
                                               "old.schedule.epochs=1",
                                               "side_info.schedule.epochs=1",
                                               "new.model.arch=resnet10_small",
-                                              "new.schedule.epochs=30",
+                                              "new.schedule.epochs=8",
                                               "bct.schedule.epochs=1",
                                               "transformation.schedule.epochs=1",
                                               "transformation.transformation.cached_views=1"};
   fs::copy_file(source_directory() + "/experiments/fashion_mnist_fct.yaml", dir.file("study.yaml"));
-  std::vector<std::string> args = {"study.yaml"};
+  std::vector<std::string> args = {"study.yaml", "new.debug.min_step_seconds=1.0"};
   args.insert(args.end(), overrides.begin(), overrides.end());
   const std::vector<std::string> options = {"--cluster", profile_file(dir, "1", 10), "--wait",
                                             "--wait-timeout", "1200"};
@@ -159,10 +187,12 @@ TEST(SlurmSubmit, AJobAtItsTimeLimitCheckpointsRequeuesAndEndsAsAnUninterruptedR
   const std::string log = read_text_file(std::regex_replace(
       new_part["log"].get<std::string>(), std::regex("%j"), new_part["id"].get<std::string>()));
   EXPECT_NE(log.find("checkpointed; requeueing"), std::string::npos) << log;
+  EXPECT_NE(log.find("stopped at: "), std::string::npos) << log;
   EXPECT_NE(log.find("restart 1"), std::string::npos) << log;
   EXPECT_NE(log.find("resumed from"), std::string::npos) << log;
+  EXPECT_EQ(log.find("giving up"), std::string::npos) << log;
 
-  // The same study without SLURM, in one go.
+  // The same study without SLURM, in one go, and without the slowed steps.
   std::vector<std::string> reference = {"run", "study.yaml", "output_dir=runs/reference",
                                         "--no-progress"};
   reference.insert(reference.begin() + 2, overrides.begin(), overrides.end());

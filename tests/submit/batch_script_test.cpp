@@ -29,7 +29,7 @@ config::ClusterProfile one_task_profile(const std::string& fct) {
   config::ClusterProfile profile;
   profile.name = "test";
   profile.fct = fct;
-  profile.max_requeues = 2;
+  profile.max_stalled_requeues = 2;
   return profile;
 }
 
@@ -77,7 +77,8 @@ TEST(BatchScript, Usr2ReachesFctAndACheckpointExitRequeuesTheJob) {
   fs::create_directories(bin);
   // fct stand-in: waits for USR2, then "checkpoints" and exits 75 as fct does.
   write_executable(dir.file("fake_fct"),
-                   "#!/bin/bash\ntrap 'echo checkpoint > \"$RECORD.fct\"; exit 75' USR2\n"
+                   "#!/bin/bash\ntrap 'echo checkpoint > \"$RECORD.fct\"; "
+                   "echo \"epoch 2, step 3/8\" > \"$FCT_PREEMPTION_RECORD\"; exit 75' USR2\n"
                    "touch \"$RECORD.started\"\nfor i in $(seq 600); do sleep 0.1; done\nexit 3\n");
   write_executable(bin + "/scontrol", "#!/bin/bash\necho \"$@\" > \"$RECORD.scontrol\"\n");
   BatchJob job;
@@ -103,23 +104,79 @@ TEST(BatchScript, Usr2ReachesFctAndACheckpointExitRequeuesTheJob) {
   EXPECT_EQ(read_text_file(record + ".fct"), "checkpoint\n");
   EXPECT_EQ(read_text_file(record + ".scontrol"), "requeue 41\n");
   EXPECT_NE(result.output.find("requeueing job 41"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("stopped at: epoch 2, step 3/8"), std::string::npos)
+      << result.output;
   EXPECT_FALSE(fs::exists(paths.status_directory + "/train.exit"));  // not finished yet
 }
 
-TEST(BatchScript, PastTheRequeueLimitACheckpointExitFails) {
-  ScratchDir dir("fct-script");
-  write_executable(dir.file("fake_fct"), "#!/bin/bash\nexit 75\n");
+// One requeued run of a job whose fct stand-in exits 75 after recording `place` (empty: records
+// nothing), as SLURM would start it after `restarts` requeues. The status directory persists
+// between runs, as it does between the requeues of one submission.
+CommandResult run_preempted(const ScratchDir& dir, const config::ClusterProfile& profile,
+                            const std::string& place, int restarts) {
   BatchJob job;
   job.name = "train";
   job.all_ranks = false;
   ScriptPaths paths{dir.path(), dir.file("logs"), dir.file("status"), dir.file("job.sbatch")};
-  write_text_file(paths.script,
-                  render_batch_script(job, one_task_profile(dir.file("fake_fct")), paths));
-  const auto result = run_command(
-      {"env", "SLURM_JOB_ID=5", "SLURM_RESTART_COUNT=2", "bash", paths.script}, 60, dir.path());
-  EXPECT_EQ(result.exit_code, 1) << result.output;
-  EXPECT_NE(result.output.find("requeued 2 times already"), std::string::npos) << result.output;
-  EXPECT_EQ(read_text_file(paths.status_directory + "/train.exit"), "1\n");
+  write_text_file(paths.script, render_batch_script(job, profile, paths));
+  const std::string bin = dir.file("bin");
+  fs::create_directories(bin);
+  write_executable(bin + "/scontrol", "#!/bin/bash\necho \"$@\" >> \"$RECORD\"\n");
+  return run_command({"env", "RECORD=" + dir.file("requeues"), "PLACE=" + place, "SLURM_JOB_ID=5",
+                      "SLURM_RESTART_COUNT=" + std::to_string(restarts),
+                      "PATH=" + bin + ":" + std::string(std::getenv("PATH")), "bash", paths.script},
+                     60, dir.path());
+}
+
+std::string stand_in_that_stops_at_place(const ScratchDir& dir) {
+  const std::string path = dir.file("fake_fct");
+  write_executable(path,
+                   "#!/bin/bash\n[ -n \"$PLACE\" ] && printf '%s\\n' \"$PLACE\" > "
+                   "\"$FCT_PREEMPTION_RECORD\"\nexit 75\n");
+  return path;
+}
+
+TEST(BatchScript, AJobStuckAtOnePlaceFailsAfterMaxStalledRequeues) {
+  ScratchDir dir("fct-script");
+  const auto profile = one_task_profile(stand_in_that_stops_at_place(dir));  // 2 stalls allowed
+  // First stop: progress (nothing was recorded before). Then twice at the same place.
+  EXPECT_EQ(run_preempted(dir, profile, "ckpt at epoch 1, step 4/8", 0).exit_code, 0);
+  const auto second = run_preempted(dir, profile, "ckpt at epoch 1, step 4/8", 1);
+  EXPECT_EQ(second.exit_code, 0) << second.output;
+  EXPECT_NE(second.output.find("requeueing job 5"), std::string::npos) << second.output;
+  const auto third = run_preempted(dir, profile, "ckpt at epoch 1, step 4/8", 2);
+  EXPECT_EQ(third.exit_code, 1) << third.output;
+  EXPECT_NE(third.output.find("made no progress in 2 runs in a row"), std::string::npos)
+      << third.output;
+  EXPECT_EQ(read_text_file(dir.file("requeues")), "requeue 5\nrequeue 5\n");
+  EXPECT_EQ(read_text_file(dir.file("status/train.exit")), "1\n");
+}
+
+TEST(BatchScript, AJobThatMovesOnIsRequeuedAsOftenAsItNeeds) {
+  ScratchDir dir("fct-script");
+  const auto profile = one_task_profile(stand_in_that_stops_at_place(dir));
+  // Far more requeues than max_stalled_requeues, each at a new place: none is refused.
+  for (int restart = 0; restart < 12; ++restart) {
+    const auto result =
+        run_preempted(dir, profile, "ckpt at epoch " + std::to_string(restart + 1), restart);
+    ASSERT_EQ(result.exit_code, 0) << restart << result.output;
+    ASSERT_NE(result.output.find("requeueing job 5"), std::string::npos) << result.output;
+  }
+  // A stop that records no place (fct stopped before it could say) counts as no progress.
+  EXPECT_EQ(run_preempted(dir, profile, "", 12).exit_code, 0);
+  EXPECT_EQ(run_preempted(dir, profile, "", 13).exit_code, 1);
+  EXPECT_FALSE(fs::exists(dir.file("status/train.exit.tmp")));
+}
+
+TEST(BatchScript, MaxRequeuesCapsEvenAJobThatMovesOn) {
+  ScratchDir dir("fct-script");
+  auto profile = one_task_profile(stand_in_that_stops_at_place(dir));
+  profile.max_requeues = 3;
+  EXPECT_EQ(run_preempted(dir, profile, "a", 2).exit_code, 0);
+  const auto capped = run_preempted(dir, profile, "b", 3);
+  EXPECT_EQ(capped.exit_code, 1) << capped.output;
+  EXPECT_NE(capped.output.find("requeued 3 times already (max_requeues)"), std::string::npos)
+      << capped.output;
 }
 
 TEST(SbatchCommand, FollowsTheProfileArraysAndDependencies) {
