@@ -19,6 +19,7 @@ struct ModelStageConfig {
   LossConfig loss;
   OptimizerConfig optimizer;
   ScheduleConfig schedule;
+  DebugConfig debug;  // fault injection and test knobs of this training; never part of a result
 
   template <class V>
   void visit(V& v) {
@@ -28,6 +29,7 @@ struct ModelStageConfig {
     v("loss", loss, "loss");
     v("optimizer", optimizer, "optimiser");
     v("schedule", schedule, "epochs, batch and learning-rate schedule");
+    v("debug", debug, "fault injection and test knobs of this training (debug.*)");
   }
 };
 

@@ -59,9 +59,10 @@ void supervised_stage(StageContext& context, const ModelStageTarget& target,
                       const config::ModelStageConfig& section, const std::string& extra_key,
                       const std::function<void(const config::ExperimentConfig&,
                                                const train::TrainerOptions&)>& train) {
-  const auto experiment = config::experiment_for_stage(
+  auto experiment = config::experiment_for_stage(
       context.study, target.name, section.classes, section.model, section.loss, section.optimizer,
       section.schedule, target.directory);
+  experiment.debug = section.debug;
   const std::string yaml = config::to_yaml(experiment);
   context.runner.run({target.label,
                       record_of(target.directory),
