@@ -1,6 +1,7 @@
 // `fct grid GRID.yaml [key=value ...]`: a compatibility grid (framework/config/grid_config.h) —
 // every model trained once, every old → new pair studied — with the matrix printed at the end and
-// written as grid.{md,csv,json,svg} in the run directory. `--dry-run` lists models and pairs.
+// written as grid.{md,csv,json,svg} in the run directory. `--dry-run` lists models and pairs and
+// the grid's stage graph: what the run cache has and what would run.
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -8,8 +9,11 @@
 
 #include "framework/cli/command_runtime.h"
 #include "framework/cli/commands.h"
+#include "framework/cli/node_selection.h"
 #include "framework/config/grid_config.h"
+#include "framework/graph/graph_record.h"
 #include "framework/study/grid_runner.h"
+#include "framework/study/study_graph.h"
 
 namespace fct::cli {
 namespace {
@@ -18,7 +22,9 @@ struct GridArguments {
   std::string config_path;
   std::vector<std::string> overrides;
   bool no_progress = false;
+  NodeSelection nodes;
   bool dry_run = false;
+  bool summarize = false;
 };
 
 void print_plan(const config::GridConfig& grid) {
@@ -40,19 +46,35 @@ void print_plan(const config::GridConfig& grid) {
 
 void run_grid_command(const GridArguments& args, const CommandContext& context) {
   const auto grid = config::load_grid(args.config_path, args.overrides);
-  if (args.dry_run) {
-    if (context.rank_info.rank == 0) print_plan(grid);
+  if (args.summarize) {  // after the jobs of a submitted grid: every pair must have its results
+    if (context.rank_info.rank != 0) return;
+    const auto results = study::grid_results(grid);
+    const std::string root = study::study_run_directory(grid.base.config);
+    study::write_grid_results(root, results);
+    std::cout << "\n"
+              << study::grid_markdown(results) << "\nresults: " << root
+              << "/grid.{md,csv,json,svg}\n"
+              << std::flush;
     return;
   }
+  if (args.dry_run && context.rank_info.rank == 0) print_plan(grid);
   auto runtime = make_command_runtime(grid.base.config.dist, context);
   study::StudyOptions options;
   options.provenance = runtime.provenance;
   options.device = runtime.device;
   options.show_progress = !args.no_progress;
+  options.nodes = args.nodes.keys();
+  options.dry_run = args.dry_run;
+  if (args.dry_run) {  // the graph: what is cached, what would run
+    const auto outcome = study::run_grid(grid, *runtime.comm, options);
+    if (context.rank_info.rank == 0) std::cout << "\n" << graph::status_table(outcome.plan);
+    return;
+  }
   spdlog::info("fct grid {}: {} old x {} new models, {} pairs; {} ranks x {} threads",
                args.config_path, grid.old_models.size(), grid.new_models.size(), grid.pairs.size(),
                context.rank_info.size, runtime.threads);
   const auto outcome = study::run_grid(grid, *runtime.comm, options);
+  if (!options.nodes.empty()) return;  // one job of fct submit: the matrix comes last
   if (context.rank_info.rank == 0) {
     std::cout << "\n"
               << study::grid_markdown(outcome.results) << "\nresults: " << outcome.run_directory
@@ -72,8 +94,12 @@ void add_grid_command(CLI::App& app, const CommandContext& context) {
       ->required();
   command->add_option("overrides", args->overrides,
                       "overrides of the study part in Hydra's grammar (key=value, ...)");
-  command->add_flag("--dry-run", args->dry_run, "list the models and pairs only");
+  command->add_flag("--dry-run", args->dry_run,
+                    "list the models, pairs and stage graph (cached / to run); build nothing");
   command->add_flag("--no-progress", args->no_progress, "no progress bars");
+  add_node_options(*command, args->nodes);
+  command->add_flag("--summarize", args->summarize,
+                    "write the matrix from the pairs' results (after the jobs of fct submit)");
   command->callback([args, &context] { run_grid_command(*args, context); });
 }
 

@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   fct::cli::add_grid_command(app, context);
   fct::cli::add_submit_command(app, context);
   fct::cli::add_backfill_command(app, context);
+  fct::cli::add_cache_command(app, context);
+  fct::cli::add_status_command(app, context);
 
   try {
     app.parse(argc, argv);

@@ -7,7 +7,9 @@
 
 #include "framework/cli/command_runtime.h"
 #include "framework/cli/commands.h"
+#include "framework/cli/node_selection.h"
 #include "framework/config/config_loader.h"
+#include "framework/graph/graph_record.h"
 #include "framework/study/study_runner.h"
 
 namespace fct::cli {
@@ -17,6 +19,8 @@ struct RunArguments {
   std::string config_path;
   std::vector<std::string> overrides;
   bool no_progress = false;
+  NodeSelection nodes;
+  bool dry_run = false;
   std::string part;
 };
 
@@ -27,12 +31,19 @@ void run_study_command(const RunArguments& args, const CommandContext& context) 
   options.provenance = runtime.provenance;
   options.device = runtime.device;
   options.show_progress = !args.no_progress;
+  options.nodes = args.nodes.keys();
   options.part = args.part;
+  options.dry_run = args.dry_run;
   spdlog::info("fct run {}: {} ranks x {} threads, {} communicator", args.config_path,
                context.rank_info.size, runtime.threads, runtime.backend);
   const auto outcome = study::run_study(loaded, *runtime.comm, options);
-  if (!args.part.empty() && args.part != "compatibility") {
-    spdlog::info("part {} of {} done", args.part, loaded.config.name);
+  if (args.dry_run) {
+    if (context.rank_info.rank == 0) std::cout << "\n" << graph::status_table(outcome.plan);
+    return;
+  }
+  if (!outcome.finished) {  // a part, or the nodes of one job: the table comes later
+    spdlog::info("{} of {} done", args.part.empty() ? "the nodes" : "part " + args.part,
+                 loaded.config.name);
     return;
   }
   if (context.rank_info.rank == 0) {
@@ -55,6 +66,9 @@ void add_run_command(CLI::App& app, const CommandContext& context) {
   command->add_option("overrides", args->overrides,
                       "overrides in Hydra's grammar: key=value, +key=value, ++key=value, ~key");
   command->add_flag("--no-progress", args->no_progress, "no progress bars");
+  add_node_options(*command, args->nodes);
+  command->add_flag("--dry-run", args->dry_run,
+                    "show the study's stage graph (cached / to run) and build nothing");
   command
       ->add_option("--part", args->part,
                    "run one part (a SLURM job of fct submit): old, side_info, new, bct (after old) "

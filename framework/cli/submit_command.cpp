@@ -1,21 +1,27 @@
 // `fct submit FILE --cluster cluster/<profile>.yaml [overrides/axes] [--dry-run] [--wait]`: sends
-// a study, a sweep or a grid to SLURM (framework/submit/). The whole config — every sweep point,
-// every grid model — is checked first; then the file is copied into
-// <run directory>/submit/<time>/ with one batch script per job, each job is submitted with its
-// afterok dependencies, and the job ids are printed (and kept in jobs.json). If sbatch refuses one
-// job, the jobs already submitted are cancelled. --wait follows the jobs to the end and prints the
-// results table, the sweep summary or the grid matrix.
+// a study, a sweep or a grid to SLURM as its stage graph (framework/study/study_graph.h): the
+// nodes neither in the run cache nor queued by an earlier submission become jobs
+// (framework/submit/graph_jobs.h) — a job per model training, job arrays for the light nodes —
+// each after exactly the jobs that build its inputs. The whole config is checked first; then the
+// file is copied into <run directory>/submit/<time>/ with one batch script per job, the jobs are
+// submitted, and their ids and nodes are printed (and kept in jobs.json). If sbatch refuses one
+// job, the jobs already submitted are cancelled. --wait follows the jobs to the end, names those
+// that failed or never ran with their logs, and prints the results table, the sweep summary or
+// the grid matrix.
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
+#include "framework/cli/command_runtime.h"
 #include "framework/cli/commands.h"
 #include "framework/config/cluster_profile.h"
 #include "framework/config/config_loader.h"
@@ -24,11 +30,15 @@
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
 #include "framework/core/provenance.h"
+#include "framework/graph/graph_record.h"
+#include "framework/study/study_graph.h"
+#include "framework/study/study_runner.h"
 #include "framework/study/sweep_plan.h"
 #include "framework/submit/batch_script.h"
+#include "framework/submit/graph_jobs.h"
 #include "framework/submit/shell_quote.h"
 #include "framework/submit/slurm_client.h"
-#include "framework/submit/submission_plan.h"
+#include "framework/submit/submission_record.h"
 #include "framework/train/run_directory.h"
 
 namespace fct::cli {
@@ -51,33 +61,50 @@ struct Submitted {
   std::string id;
 };
 
-// Reads the file the way the matching command will, so that every mistake shows now, not in a
-// job hours later. Returns what the plan needs and the run directory.
-submit::SubmissionInput check_config(const SubmitArguments& args, std::string& run_directory,
-                                     std::string& sweep_directory) {
-  submit::SubmissionInput input;
-  input.arguments = args.arguments;
+// The file as the matching command reads it — every mistake shows now, not in a job hours later —
+// and its stage graph.
+struct CheckedConfig {
+  submit::SubmissionKind kind = submit::SubmissionKind::kStudy;
+  std::string name;
+  std::string run_directory;    // absolute
+  std::string sweep_directory;  // sweeps: where the summary goes
+  std::string artifacts_dir;
+  std::optional<config::LoadedConfig<config::StudyConfig>> study;
+  std::optional<study::SweepPlan> sweep;
+  std::optional<config::GridConfig> grid;
+};
+
+CheckedConfig check_config(const SubmitArguments& args) {
+  CheckedConfig checked;
   const YAML::Node root = config::load_yaml_file(args.config_path);
-  std::string output_dir;
+  const config::StudyConfig* base = nullptr;
   if (root.IsMap() && root["grid"]) {
-    input.kind = submit::SubmissionKind::kGrid;
-    const auto grid = config::load_grid(args.config_path, args.arguments);
-    input.name = grid.base.config.name;
-    output_dir = grid.base.config.output_dir;
+    checked.kind = submit::SubmissionKind::kGrid;
+    checked.grid = config::load_grid(args.config_path, args.arguments);
+    base = &checked.grid->base.config;
   } else if (study::is_sweep(args.config_path, args.arguments)) {
-    input.kind = submit::SubmissionKind::kSweep;
-    const auto plan = study::plan_sweep(args.config_path, args.arguments);
-    input.name = plan.base.config.name;
-    input.sweep_points = static_cast<int64_t>(plan.points.size());
-    sweep_directory = plan.directory;
-    output_dir = plan.base.config.output_dir;
+    checked.kind = submit::SubmissionKind::kSweep;
+    checked.sweep = study::plan_sweep(args.config_path, args.arguments);
+    checked.sweep_directory = checked.sweep->directory;
+    base = &checked.sweep->base.config;
   } else {
-    const auto loaded = config::load_config<config::StudyConfig>(args.config_path, args.arguments);
-    input.name = loaded.config.name;
-    output_dir = loaded.config.output_dir;
+    checked.study = config::load_config<config::StudyConfig>(args.config_path, args.arguments);
+    base = &checked.study->config;
   }
-  run_directory = fs::absolute(train::resolve_run_directory(output_dir, input.name)).string();
-  return input;
+  checked.name = base->name;
+  checked.run_directory = fs::absolute(study::study_run_directory(*base)).string();
+  checked.artifacts_dir = study::study_artifacts_dir(*base);
+  return checked;
+}
+
+graph::StageGraph graph_of(const CheckedConfig& checked, const study::StageEnvironment& env) {
+  if (checked.grid) return study::grid_graph(env, *checked.grid);
+  std::vector<const config::StudyConfig*> studies;
+  if (checked.sweep)
+    for (const auto& point : checked.sweep->points) studies.push_back(&point.loaded.config);
+  else
+    studies.push_back(&checked.study->config);
+  return study::studies_graph(env, studies);
 }
 
 std::string compact_timestamp() {
@@ -87,9 +114,9 @@ std::string compact_timestamp() {
   return stamp.substr(0, 8) + "T" + stamp.substr(8, 6) + "Z";
 }
 
-// Waits until SLURM holds none of the jobs, then reads the exit status each run left behind.
-bool wait_for(const std::vector<Submitted>& jobs, const std::string& status_directory,
-              double timeout_s) {
+// Waits until SLURM holds none of the jobs, then reads the exit status each run left behind and
+// names every job (task) that failed or never ran, with its log and the nodes it was to build.
+bool wait_for(const std::vector<Submitted>& jobs, double timeout_s) {
   std::vector<std::string> ids;
   for (const auto& s : jobs) ids.push_back(s.id);
   const auto start = std::chrono::steady_clock::now();
@@ -105,29 +132,31 @@ bool wait_for(const std::vector<Submitted>& jobs, const std::string& status_dire
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (timeout_s > 0 && elapsed > timeout_s)
       throw Error("jobs still queued after " + std::to_string(static_cast<int>(timeout_s)) +
-                  " s: they go on; follow them with squeue");
+                  " s: they go on; follow them with squeue or fct status");
     std::this_thread::sleep_for(std::chrono::seconds(2));
   }
   bool all_ok = true;
   for (const auto& s : jobs) {
     const int64_t tasks = std::max<int64_t>(s.job.array_size, 0);
     for (int64_t t = 0; t < std::max<int64_t>(tasks, 1); ++t) {
+      const int64_t task = tasks > 0 ? t : -1;
       const std::string tag =
           submit::plain_name(s.job.name) + (tasks > 0 ? "_" + std::to_string(t) : "");
-      std::ifstream in(status_directory + "/" + tag + ".exit");
+      std::ifstream in(submit::exit_file(s.job, s.paths, task));
       int status = -1;
-      if (!(in >> status)) {
-        std::cout << "  " << tag << " (job " << s.id
-                  << "): did not finish — cancelled, timed out, or a job it waits for failed; "
-                     "log: "
-                  << submit::log_file(s.job, s.paths, s.id, tasks > 0 ? t : -1) << "\n";
-        all_ok = false;
-      } else if (status != 0) {
-        std::cout << "  " << tag << " (job " << s.id << "): failed with status " << status
-                  << "; log: " << submit::log_file(s.job, s.paths, s.id, tasks > 0 ? t : -1)
-                  << "\n";
-        all_ok = false;
-      }
+      const bool ended = static_cast<bool>(in >> status);
+      if (ended && status == 0) continue;
+      all_ok = false;
+      std::cout << "  " << tag << " (job " << s.id << "): "
+                << (ended ? "failed with status " + std::to_string(status)
+                          : std::string("did not finish — cancelled, timed out, or a job it waits "
+                                        "for failed"))
+                << "; log: " << submit::log_file(s.job, s.paths, s.id, task) << "\n";
+      const auto first = tasks > 0 ? s.job.keys.begin() + t : s.job.keys.begin();
+      const auto last = tasks > 0 ? first + 1 : s.job.keys.end();
+      for (auto key = first; key != last; ++key)
+        std::cout << "    node " << s.job.kinds[key - s.job.keys.begin()] << " " << *key
+                  << (ended ? "" : " never ran") << "\n";
     }
   }
   return all_ok;
@@ -143,15 +172,68 @@ void print_results(submit::SubmissionKind kind, const std::string& run_directory
   std::cout << "\n" << in.rdbuf() << "\nresults: " << file << "\n";
 }
 
+// The fct words every job of this submission runs, before its --nodes.
+std::vector<std::string> job_command(const CheckedConfig& checked, const std::string& config_copy,
+                                     const std::vector<std::string>& arguments) {
+  const char* subcommand = checked.kind == submit::SubmissionKind::kGrid    ? "grid"
+                           : checked.kind == submit::SubmissionKind::kSweep ? "sweep"
+                                                                            : "run";
+  std::vector<std::string> words = {subcommand, config_copy};
+  words.insert(words.end(), arguments.begin(), arguments.end());
+  return words;
+}
+
 void run_submit(const SubmitArguments& args, const CommandContext& context) {
   if (context.rank_info.size > 1) throw ConfigError("fct submit runs once, not under mpirun");
   const auto profile = config::load_config<config::ClusterProfile>(args.cluster_path).config;
-  std::string run_directory, sweep_directory;
-  auto input = check_config(args, run_directory, sweep_directory);
+  const auto checked = check_config(args);
+  const std::string& run_directory = checked.run_directory;
   const std::string submission =
       run_directory + "/submit/" + compact_timestamp() + "-" + std::to_string(::getpid());
-  input.config_copy = submission + "/" + fs::path(args.config_path).filename().string();
-  const auto jobs = submit::plan_jobs(input);
+  const std::string config_copy = submission + "/" + fs::path(args.config_path).filename().string();
+
+  // The graph, and what of it is neither cached nor queued by an earlier submission.
+  const config::StudyConfig& base = checked.grid    ? checked.grid->base.config
+                                    : checked.sweep ? checked.sweep->base.config
+                                                    : checked.study->config;
+  auto runtime = make_command_runtime(base.dist, context);
+  study::StudyOptions options;
+  const study::StageEnvironment env{*runtime.comm, options};
+  const auto graph = graph_of(checked, env);
+  const auto states = graph::graph_status(graph, checked.artifacts_dir);
+  const auto earlier = submit::submitted_node_jobs(run_directory);
+  std::vector<std::string> earlier_ids;
+  for (const auto& [key, job] : earlier) earlier_ids.push_back(job.job_id);
+  const auto queue = submit::job_states(earlier_ids);
+  submit::GraphSubmission plan;
+  plan.name = checked.name;
+  plan.command = job_command(checked, config_copy, args.arguments);
+  if (checked.kind != submit::SubmissionKind::kStudy) {
+    plan.summary_command = plan.command;
+    plan.summary_command.push_back("--summarize");
+  }
+  int cached = 0;
+  for (std::size_t i = 0; i < graph.nodes().size(); ++i) {
+    const auto& node = graph.nodes()[i];
+    if (states[i].state == "cached") {
+      ++cached;
+      continue;
+    }
+    const auto sent = earlier.find(node.key);
+    if (sent != earlier.end()) {
+      const std::string state = submit::node_job_state(sent->second, queue);
+      if (state == "queued" || state == "running") {
+        plan.queued[node.key] = sent->second.job_id;
+        continue;
+      }
+    }
+    plan.nodes.push_back({node.key, node.node.kind, node.node.label, node.input_keys,
+                          study::is_training_kind(node.node.kind)});
+  }
+  const bool tables_to_run = std::any_of(plan.nodes.begin(), plan.nodes.end(),
+                                         [](const auto& n) { return n.kind == "table"; });
+  if (!tables_to_run && plan.queued.empty()) plan.summary_command.clear();
+  const auto jobs = submit::plan_graph_jobs(plan);
 
   submit::ScriptPaths common;
   common.working_directory = fs::current_path().string();
@@ -159,7 +241,6 @@ void run_submit(const SubmitArguments& args, const CommandContext& context) {
                              ? profile.log_directory
                              : run_directory + "/" + profile.log_directory;
   common.status_directory = submission + "/status";
-
   std::vector<Submitted> submitted;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
     Submitted s{jobs[i], common, ""};
@@ -169,33 +250,46 @@ void run_submit(const SubmitArguments& args, const CommandContext& context) {
   }
   // Validates the names SLURM will read (log paths) before anything is written.
   for (const auto& s : submitted) submit::log_file_pattern(s.job, s.paths);
+  const auto dependencies_of = [&](const Submitted& s, bool placeholders) {
+    std::vector<std::string> dependencies;
+    for (const auto d : s.job.after)
+      dependencies.push_back(placeholders ? "<job " + jobs[d].name + ">" : submitted[d].id);
+    for (const auto& id : s.job.after_ids) dependencies.push_back(id);
+    return dependencies;
+  };
 
+  std::cout << submit::kind_name(checked.kind) << " " << checked.name << ": "
+            << graph.nodes().size() << " nodes, " << cached << " cached, " << plan.queued.size()
+            << " queued by an earlier submission, " << plan.nodes.size() << " to build in "
+            << jobs.size() << " jobs\n";
   if (args.dry_run) {
-    std::cout << "# fct submit --dry-run: " << jobs.size() << " jobs of "
-              << submit::kind_name(input.kind) << " " << input.name << " (cluster profile "
-              << profile.name << ")\n";
-    for (std::size_t i = 0; i < submitted.size(); ++i) {
-      std::vector<std::string> dependencies;
-      for (const auto d : submitted[i].job.after)
-        dependencies.push_back("<job " + jobs[d].name + ">");
+    std::cout << "# fct submit --dry-run (cluster profile " << profile.name << ")\n";
+    for (std::size_t i = 0; i < submitted.size(); ++i)
       std::cout << "\n# job " << i + 1 << "/" << jobs.size() << ": " << jobs[i].name << "\n# "
-                << submit::shell_command_line(submit::sbatch_command(
-                       submitted[i].job, profile, submitted[i].paths, dependencies))
+                << submit::shell_command_line(
+                       submit::sbatch_command(submitted[i].job, profile, submitted[i].paths,
+                                              dependencies_of(submitted[i], true)))
                 << "\n# " << submitted[i].paths.script << ":\n"
                 << submit::render_batch_script(submitted[i].job, profile, submitted[i].paths);
-    }
+    return;
+  }
+  if (jobs.empty()) {
+    std::cout << "nothing to submit: every node is in the run cache " << checked.artifacts_dir
+              << "\n";
+    if (args.wait) print_results(checked.kind, run_directory, checked.sweep_directory);
     return;
   }
 
   fs::create_directories(submission);
   fs::create_directories(common.log_directory);
-  fs::copy_file(args.config_path, input.config_copy, fs::copy_options::overwrite_existing);
+  fs::copy_file(args.config_path, config_copy, fs::copy_options::overwrite_existing);
   write_text_atomically(submission + "/profile.yaml", config::to_yaml(profile));
-  nlohmann::json record = {{"kind", submit::kind_name(input.kind)},
-                           {"name", input.name},
+  nlohmann::json record = {{"kind", submit::kind_name(checked.kind)},
+                           {"name", checked.name},
                            {"config", args.config_path},
                            {"arguments", args.arguments},
                            {"cluster_profile", args.cluster_path},
+                           {"artifacts_dir", checked.artifacts_dir},
                            {"submitted", utc_timestamp()},
                            {"git_revision", git_revision()},
                            {"jobs", nlohmann::json::array()}};
@@ -204,15 +298,25 @@ void run_submit(const SubmitArguments& args, const CommandContext& context) {
     for (auto& s : submitted) {
       write_text_atomically(s.paths.script, submit::render_batch_script(s.job, profile, s.paths));
       fs::permissions(s.paths.script, fs::perms::owner_exec, fs::perm_options::add);
-      std::vector<std::string> dependencies;
-      for (const auto d : s.job.after) dependencies.push_back(submitted[d].id);
+      const auto dependencies = dependencies_of(s, false);
       const auto command = submit::sbatch_command(s.job, profile, s.paths, dependencies);
       s.id = submit::sbatch(command);
       ids.push_back(s.id);
+      auto nodes = nlohmann::json::array();
+      for (std::size_t k = 0; k < s.job.keys.size(); ++k) {
+        const int64_t task = s.job.array_size > 0 ? static_cast<int64_t>(k) : -1;
+        nodes.push_back({{"key", s.job.keys[k]},
+                         {"kind", s.job.kinds[k]},
+                         {"task", task},
+                         {"log", submit::log_file(s.job, s.paths, s.id, task)},
+                         {"exit_file", submit::exit_file(s.job, s.paths, task)}});
+      }
       record["jobs"].push_back({{"name", s.job.name},
                                 {"id", s.id},
                                 {"after", dependencies},
                                 {"array_size", s.job.array_size},
+                                {"light", s.job.light},
+                                {"nodes", nodes},
                                 {"script", s.paths.script},
                                 {"log", submit::log_file_pattern(s.job, s.paths)},
                                 {"sbatch", command}});
@@ -223,24 +327,25 @@ void run_submit(const SubmitArguments& args, const CommandContext& context) {
   }
   write_text_atomically(submission + "/jobs.json", record.dump(2) + "\n");
 
-  std::cout << "submitted " << submit::kind_name(input.kind) << " " << input.name << " ("
-            << jobs.size() << " jobs, cluster profile " << profile.name << "):\n";
+  std::cout << "submitted (cluster profile " << profile.name << "):\n";
   for (const auto& s : submitted) {
     std::cout << "  " << s.id << "  " << s.job.name;
     if (s.job.array_size > 0) std::cout << "  array 0-" << s.job.array_size - 1;
-    if (!s.job.after.empty()) {
+    const auto dependencies = dependencies_of(s, false);
+    if (!dependencies.empty()) {
       std::cout << "  after";
-      for (const auto d : s.job.after) std::cout << " " << submitted[d].id;
+      for (const auto& id : dependencies) std::cout << " " << id;
     }
     std::cout << "\n";
   }
-  std::cout << "scripts and jobs.json: " << submission << "\nlogs: " << common.log_directory << "\n"
+  std::cout << "scripts and jobs.json: " << submission << "\nlogs: " << common.log_directory
+            << "\nfollow: fct status " << run_directory << "\n"
             << std::flush;
   if (!args.wait) return;
-  if (!wait_for(submitted, common.status_directory, args.wait_timeout_s))
-    throw Error("some jobs of " + input.name + " did not succeed (see above)");
+  if (!wait_for(submitted, args.wait_timeout_s))
+    throw Error("some jobs of " + checked.name + " did not succeed (see above)");
   std::cout << "all " << jobs.size() << " jobs succeeded\n";
-  print_results(input.kind, run_directory, sweep_directory);
+  print_results(checked.kind, run_directory, checked.sweep_directory);
 }
 
 }  // namespace

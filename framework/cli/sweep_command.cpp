@@ -16,12 +16,14 @@
 
 #include "framework/cli/command_runtime.h"
 #include "framework/cli/commands.h"
+#include "framework/cli/node_selection.h"
 #include "framework/config/config_loader.h"
 #include "framework/config/study_config.h"
 #include "framework/config/sweep.h"
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
 #include "framework/core/hash.h"
+#include "framework/graph/graph_record.h"
 #include "framework/study/study_runner.h"
 #include "framework/study/sweep_plan.h"
 #include "framework/study/sweep_summary.h"
@@ -33,6 +35,7 @@ struct SweepArguments {
   std::string config_path;
   std::vector<std::string> arguments;
   bool no_progress = false;
+  NodeSelection nodes;
   bool dry_run = false;
   int64_t point = -1;      // run this point only (a task of a SLURM job array)
   bool summarize = false;  // only collect the finished points' results into the summary
@@ -73,6 +76,16 @@ void run_sweep(const SweepArguments& args, const CommandContext& context) {
   if (args.dry_run) {
     if (rank0)
       for (const auto& p : plan) std::cout << p.directory << "  " << p.point.label << "\n";
+    // The one graph of every point: what the points share, what is cached, what would run.
+    auto runtime = make_command_runtime(base.config.dist, context);
+    study::StudyOptions options;
+    options.dry_run = true;
+    options.artifacts_dir = study::study_artifacts_dir(base.config);
+    std::vector<const config::LoadedConfig<config::StudyConfig>*> points;
+    for (const auto& p : plan) points.push_back(&p.loaded);
+    const auto outcomes = study::run_studies(points, *runtime.comm, options);
+    if (rank0 && !outcomes.empty())
+      std::cout << "\n" << graph::status_table(outcomes.front().plan) << std::flush;
     return;
   }
 
@@ -111,7 +124,14 @@ void run_sweep(const SweepArguments& args, const CommandContext& context) {
   options.provenance = runtime.provenance;
   options.device = runtime.device;
   options.show_progress = !args.no_progress;
-  std::vector<study::SweepPointResult> results;
+  options.nodes = args.nodes.keys();
+  // The points still to run form one graph: what they share (φ_old, φ_new, BCT, their stores
+  // when only ψ or h changes) is built once, and a node made before is taken from the run cache.
+  // Every point reads the cache of the sweep's base study, so points also share with each other
+  // when they run as separate jobs of an array.
+  std::vector<std::optional<study::SweepPointResult>> results(plan.size());
+  std::vector<const config::LoadedConfig<config::StudyConfig>*> to_run;
+  std::vector<std::size_t> to_run_index;
   for (std::size_t i = 0; i < plan.size(); ++i) {
     if (args.point >= 0 && static_cast<int64_t>(i) != args.point) continue;
     const auto& p = plan[i];
@@ -119,23 +139,35 @@ void run_sweep(const SweepArguments& args, const CommandContext& context) {
     if (auto rows = finished_rows(p)) {
       spdlog::info("sweep point {}/{} ({}) finished before: skipped", i + 1, plan.size(),
                    p.point.label);
-      results.push_back({p.point, p.directory, std::move(*rows)});
+      results[i] = study::SweepPointResult{p.point, p.directory, std::move(*rows)};
       continue;
     }
     spdlog::info("sweep point {}/{}: {}", i + 1, plan.size(), p.point.label);
-    const auto outcome = study::run_study(p.loaded, *runtime.comm, options);
+    to_run.push_back(&p.loaded);
+    to_run_index.push_back(i);
+  }
+  options.artifacts_dir = study::study_artifacts_dir(base.config);
+  options.graph_directory = sweep_dir;
+  const auto outcomes = study::run_studies(to_run, *runtime.comm, options);
+  for (std::size_t j = 0; j < outcomes.size(); ++j) {
+    const auto& p = plan[to_run_index[j]];
+    if (!outcomes[j].finished) continue;  // a job of fct submit that did not reach its table
     if (rank0)
       write_text_atomically(p.directory + "/sweep_point.json",
                             nlohmann::json{{"overrides", p.point.overrides},
                                            {"config_hash", to_hex(p.loaded.hash)},
-                                           {"results", study::results_json(outcome.rows)}}
+                                           {"results", study::results_json(outcomes[j].rows)}}
                                     .dump(2) +
                                 "\n");
-    runtime.comm->barrier();
-    results.push_back({p.point, p.directory, outcome.rows});
+    results[to_run_index[j]] = study::SweepPointResult{p.point, p.directory, outcomes[j].rows};
   }
-  if (args.point >= 0) return;  // one point of many: the summary comes from --summarize
-  print_summary(results);
+  runtime.comm->barrier();
+  // One point of many, or the nodes of one job: the summary comes from --summarize.
+  if (args.point >= 0 || !options.nodes.empty()) return;
+  std::vector<study::SweepPointResult> all;
+  for (auto& result : results)
+    if (result) all.push_back(std::move(*result));
+  print_summary(all);
 }
 
 }  // namespace
@@ -157,6 +189,7 @@ void add_sweep_command(CLI::App& app, const CommandContext& context) {
   command->add_flag("--summarize", args->summarize,
                     "write the summary of points that ran elsewhere (fails if one is missing)");
   command->add_flag("--no-progress", args->no_progress, "no progress bars");
+  add_node_options(*command, args->nodes);
   command->callback([args, &context] { run_sweep(*args, context); });
 }
 

@@ -38,7 +38,13 @@ struct ClusterProfile {
   // nowhere end it. A preemptible partition may requeue a healthy long job any number of times.
   int64_t max_stalled_requeues = 3;
   int64_t max_requeues = 0;       // a cap on all requeues of a job, progress or not; 0 = none
-  int64_t array_parallelism = 0;  // sweep arrays: at most K points at once (%K); 0 = no limit
+  int64_t array_parallelism = 0;  // tasks of a job array at once (%K); 0 = no limit
+  // The shape of the light jobs (stores, h, evaluation, tables) on one node: 0 / -1 / "" take the
+  // full shape's value.
+  int64_t light_tasks = 0;
+  int64_t light_gpus = -1;
+  int64_t light_cpus_per_task = 0;
+  std::string light_time_limit;
   std::string fct = "build/fct";  // the fct binary (relative: to the submission's directory)
   std::string log_directory = "slurm-logs";  // relative: to the run directory
   std::vector<std::string> setup;            // shell lines before fct (module load, source ...)
@@ -64,8 +70,17 @@ struct ClusterProfile {
       "requeues in a row without progress after which a job fails", at_least<int64_t>(1));
     v("max_requeues", max_requeues,
       "requeues after which a job fails even if it progresses (0 = no cap)", at_least<int64_t>(0));
-    v("array_parallelism", array_parallelism, "sweep points at once (0 = no limit)",
+    v("array_parallelism", array_parallelism, "tasks of a job array at once (0 = no limit)",
       at_least<int64_t>(0));
+    v("light_tasks", light_tasks,
+      "MPI ranks of a light job (stores, h, evaluation) on one node (0 = tasks_per_node)",
+      in_range<int64_t>(0, 1024));
+    v("light_gpus", light_gpus, "GPUs of a light job (-1 = gpus_per_node)",
+      in_range<int64_t>(-1, 64));
+    v("light_cpus_per_task", light_cpus_per_task,
+      "CPU cores per rank of a light job (0 = cpus_per_task)", in_range<int64_t>(0, 1024));
+    v("light_time_limit", light_time_limit, "time limit of a light job ('' = time_limit)",
+      [](const std::string& text) { return text.empty() ? std::string() : slurm_time()(text); });
     v("fct", fct, "the fct binary on the compute nodes", not_empty());
     v("log_directory", log_directory, "job logs (relative: to the run directory)", not_empty());
     v("setup", setup, "shell lines that prepare the environment on a compute node");

@@ -12,6 +12,9 @@ std::string result_key(DataConfig data) {
 
 std::string result_key(ExperimentConfig config) {
   const ExperimentConfig defaults;
+  // The name only labels the run (a study's "fashion_mnist_fct/old"): the same recipe under
+  // another study's name trains the same model, and is found in the run cache.
+  config.name = defaults.name;
   config.output_dir = defaults.output_dir;
   config.log_every = defaults.log_every;
   config.data.loader_threads = defaults.data.loader_threads;

@@ -108,8 +108,8 @@ struct EvalConfig {
 
 // Partial backfilling (fct-protocol.md §5): FastFill's h beside FCT's, and backfilling curves.
 struct BackfillingConfig {
-  bool fastfill = false;  // also train h with the σ head (with and without side-info)
-  int64_t steps = 21;     // curve points at β = i/steps, i = 0 … steps
+  bool fastfill = false;            // also train h with the σ head (with and without side-info)
+  int64_t steps = 21;               // curve points at β = i/steps, i = 0 … steps
   std::vector<std::string> orders;  // curves to draw; each where it applies (sigma: FastFill only)
 
   template <class V>
@@ -156,6 +156,9 @@ struct StudyConfig {
   std::string name = "study";
   int64_t seed = 0;
   std::string output_dir;  // "" = runs/<name>
+  // The run cache shared by studies, sweeps and grids ("" = $FCT_ARTIFACTS_DIR, or else a cache/
+  // beside the run directory: runs/cache for runs/<name>).
+  std::string artifacts_dir;
   int64_t log_every = 20;
   DataConfig data;  // shared by every stage; `classes` is set per stage
   DistConfig dist;
@@ -173,6 +176,8 @@ struct StudyConfig {
     v("name", name, "study name", not_empty());
     v("seed", seed, "seed of every random choice in the study", at_least<int64_t>(0));
     v("output_dir", output_dir, "run directory ('' = runs/<name>)");
+    v("artifacts_dir", artifacts_dir,
+      "run cache shared by every run ('' = $FCT_ARTIFACTS_DIR or <run directory>/../cache)");
     v("log_every", log_every, "steps between metric lines", at_least<int64_t>(1));
     v("data", data, "dataset shared by every stage (classes are set per stage)");
     v("dist", dist, "distributed runtime");

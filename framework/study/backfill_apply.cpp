@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "framework/core/error.h"
+#include "framework/graph/artifact_cache.h"
 #include "framework/data/batch_loader.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
@@ -89,6 +90,7 @@ void require_same_plan(dist::Communicator& comm, const std::vector<int64_t>& pen
 }  // namespace
 
 BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Communicator& comm) {
+  graph::refuse_cached_artifact(job.store_path, "fct backfill apply");  // changed in place
   const auto start = std::chrono::steady_clock::now();
   const std::string where = "fct backfill apply: store " + job.store_path + ": ";
   if (job.budget < 0) throw ConfigError("fct backfill apply: --budget must be 0 (all) or more");

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "framework/core/error.h"
+#include "framework/graph/artifact_cache.h"
 #include "framework/core/provenance.h"
 #include "framework/dist/fail_together.h"
 #include "framework/eval/backfill_order.h"
@@ -68,6 +69,7 @@ torch::Tensor new_embeddings_for(const store::StoreReader& reader, const std::st
 }  // namespace
 
 BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communicator& comm) {
+  graph::refuse_cached_artifact(job.store_path, "fct backfill plan");  // changed in place
   std::optional<store::StoreReader> reader;
   reader.emplace(job.store_path);
   const std::string where = "fct backfill plan: store " + job.store_path + ": ";

@@ -20,10 +20,15 @@ namespace fct::study {
 struct GridOutcome {
   std::string run_directory;
   GridResults results;
-  double seconds = 0.0;  // stages run by this invocation
+  double seconds = 0.0;                 // stages run by this invocation
+  std::vector<graph::NodeStatus> plan;  // dry runs: every node with its state
 };
 
 GridOutcome run_grid(const config::GridConfig& grid, dist::Communicator& comm,
                      const StudyOptions& options);
+
+// The matrix from the results every pair's table wrote (`fct grid --summarize`, after the jobs of
+// a submitted grid). Throws fct::Error naming a pair whose results are missing.
+GridResults grid_results(const config::GridConfig& grid);
 
 }  // namespace fct::study

@@ -1,95 +1,121 @@
 #include "framework/study/study_runner.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "framework/core/error.h"
-#include "framework/study/study_stages.h"
+#include "framework/graph/artifact_cache.h"
+#include "framework/graph/local_executor.h"
+#include "framework/study/study_graph.h"
 #include "framework/train/run_directory.h"
 
 namespace fct::study {
 namespace {
 
-// A part run on its own finds the models it reads, or says which part makes them.
-void require(const std::string& model, const std::string& part) {
-  if (!std::filesystem::exists(model))
-    throw Error(model + " is missing: run the study's part '" + part +
-                "' first (fct run ... --part " + part + ")");
+// Which nodes a part builds: each training its own; "compatibility" all the rest.
+bool in_part(const std::string& part, const std::string& kind) {
+  if (part.empty()) return true;
+  if (part == "compatibility") return !is_training_kind(kind);
+  return part == kind;
 }
 
 }  // namespace
+
+graph::ExecutionOptions execution_options(const StudyOptions& options,
+                                          const config::StudyConfig& base,
+                                          const std::string& record_directory) {
+  graph::ExecutionOptions execution;
+  execution.artifacts_dir = options.artifacts_dir.empty()
+                                ? study_artifacts_dir(base)
+                                : graph::resolve_artifacts_dir(options.artifacts_dir);
+  execution.record_directory = record_directory;
+  execution.dry_run = options.dry_run;
+  if (!options.nodes.empty()) {
+    const auto nodes = options.nodes;
+    execution.selected = [nodes](const graph::GraphNode& node) {
+      return std::find(nodes.begin(), nodes.end(), node.key) != nodes.end();
+    };
+    execution.missing_hint = [](const graph::GraphNode&) {
+      return std::string("the job that builds it has not succeeded (fct status RUN_DIR)");
+    };
+  }
+  return execution;
+}
 
 const std::vector<std::string>& study_parts() {
   static const std::vector<std::string> parts = {"old", "side_info", "new", "bct", "compatibility"};
   return parts;
 }
 
-StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
-                       dist::Communicator& comm, const StudyOptions& options) {
-  const auto& study = loaded.config;
-  const std::string root = train::resolve_run_directory(study.output_dir, study.name);
+std::string study_artifacts_dir(const config::StudyConfig& study) {
+  if (!study.artifacts_dir.empty()) return graph::resolve_artifacts_dir(study.artifacts_dir);
+  const char* environment = std::getenv("FCT_ARTIFACTS_DIR");
+  if (environment != nullptr && *environment != '\0') return graph::resolve_artifacts_dir("");
+  const auto run =
+      std::filesystem::absolute(train::resolve_run_directory(study.output_dir, study.name))
+          .lexically_normal();
+  return graph::resolve_artifacts_dir((run.parent_path() / "cache").string());
+}
+
+std::vector<StudyOutcome> run_studies(
+    const std::vector<const config::LoadedConfig<config::StudyConfig>*>& studies,
+    dist::Communicator& comm, const StudyOptions& options) {
+  if (studies.empty()) return {};
   const std::string& part = options.part;
   if (!part.empty() &&
       std::find(study_parts().begin(), study_parts().end(), part) == study_parts().end())
     throw ConfigError("unknown study part '" + part +
                       "' (old, side_info, new, bct, compatibility)");
-  const auto wanted = [&](const char* name) { return part.empty() || part == name; };
-  const int model_stages = part.empty() ? 4 : part == "compatibility" ? 0 : 1;
-  const int later_stages = wanted("compatibility") ? 3 + compatibility_stage_count(study) : 0;
-  StageRunner runner(comm, model_stages + later_stages);
-  StageContext context{study, comm, options, runner};
-  if (comm.rank() == 0) {
-    ProvenanceInputs provenance = options.provenance;
-    provenance.config_hash = loaded.hash;
-    train::write_run_record(root, loaded.resolved_yaml, provenance);
+  const StageEnvironment env{comm, options};
+  std::vector<StudyOutcome> outcomes;
+  std::vector<const config::StudyConfig*> configs;
+  for (const auto* loaded : studies) {
+    const auto& study = loaded->config;
+    const std::string root = study_run_directory(study);
+    if (comm.rank() == 0 && !options.dry_run) {
+      ProvenanceInputs provenance = options.provenance;
+      provenance.config_hash = loaded->hash;
+      train::write_run_record(root, loaded->resolved_yaml, provenance);
+    }
+    configs.push_back(&study);
+    outcomes.push_back({root, {}, 0.0, 0, false, {}});
   }
+  const auto graph = studies_graph(env, configs);
   comm.barrier();
 
-  const auto stage_dir = [&](const std::string& stage) { return root + "/" + stage; };
-  const auto store = [&](const std::string& name) { return root + "/stores/" + name + ".h5"; };
-  PairInputs inputs;
-  inputs.old_model = model_file(stage_dir("old"));
-  inputs.side_info_model = model_file(stage_dir("side_info"));
-  inputs.new_model = model_file(stage_dir("new"));
-  inputs.bct_model = model_file(stage_dir("bct"));
-  inputs.old_store = store("old");
-  inputs.new_store = store("new");
-  inputs.bct_store = store("bct");
-
-  StudyOutcome outcome;
-  outcome.run_directory = root;
-
-  // The models: φ_old, ψ (SimCLR on the old data), φ_new, φ_bct.
-  if (wanted("old"))
-    supervised_model_stage(context, {"old", stage_dir("old"), "old model"}, study.old_model);
-  if (wanted("side_info"))
-    side_info_model_stage(context,
-                          {"side_info", stage_dir("side_info"), "side-info model (SimCLR)"},
-                          study.old_model.classes, study.side_info);
-  if (wanted("new"))
-    supervised_model_stage(context, {"new", stage_dir("new"), "new model"}, study.new_model);
-  if (wanted("bct")) {
-    require(inputs.old_model, "old");
-    bct_model_stage(context, {"bct", stage_dir("bct"), "bct model"}, study.bct_model,
-                    inputs.old_model);
+  auto execution = execution_options(
+      options, studies.front()->config,
+      options.graph_directory.empty() ? outcomes.front().run_directory : options.graph_directory);
+  if (options.nodes.empty()) {
+    execution.selected = [&](const graph::GraphNode& node) {
+      return in_part(part, node.node.kind);
+    };
+    execution.missing_hint = [](const graph::GraphNode& node) {
+      const std::string needed =
+          is_training_kind(node.node.kind) ? node.node.kind : "compatibility";
+      return "run the study's part '" + needed + "' first (fct run ... --part " + needed + ")";
+    };
   }
-  if (!wanted("compatibility")) {
-    outcome.seconds = runner.seconds_spent();
-    return outcome;
+  const auto report = graph::execute_locally(graph, comm, execution);
+  for (auto& outcome : outcomes) {
+    outcome.plan = report.plan;
+    outcome.seconds = report.seconds;
+    outcome.built = report.built;
+    const std::string& table = graph.key_of(outcome.run_directory, "table");
+    outcome.finished =
+        !options.dry_run &&
+        (options.nodes.empty()
+             ? part.empty() || part == "compatibility"
+             : std::find(options.nodes.begin(), options.nodes.end(), table) != options.nodes.end());
+    if (outcome.finished) outcome.rows = read_results(outcome.run_directory);
   }
-  require(inputs.old_model, "old");
-  require(inputs.side_info_model, "side_info");
-  require(inputs.new_model, "new");
-  require(inputs.bct_model, "bct");
+  return outcomes;
+}
 
-  // Stores of the evaluation split. The old gallery carries ψ beside φ_old, as FCT stores it.
-  store_stage(context, "old", inputs.old_model, inputs.side_info_model, inputs.old_store);
-  store_stage(context, "new", inputs.new_model, "", inputs.new_store);
-  store_stage(context, "bct", inputs.bct_model, "", inputs.bct_store);
-
-  outcome.rows = compatibility_stages(context, inputs, root, "FCT study " + study.name);
-  outcome.seconds = runner.seconds_spent();
-  return outcome;
+StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
+                       dist::Communicator& comm, const StudyOptions& options) {
+  return run_studies({&loaded}, comm, options).front();
 }
 
 }  // namespace fct::study

@@ -24,6 +24,11 @@ std::string launcher(const BatchJob& job, const config::ClusterProfile& profile)
   return "mpirun -np \"$SLURM_NTASKS\" --bind-to none --map-by slot ";
 }
 
+int64_t cpus_per_task(const BatchJob& job, const config::ClusterProfile& profile) {
+  return job.light && profile.light_cpus_per_task > 0 ? profile.light_cpus_per_task
+                                                      : profile.cpus_per_task;
+}
+
 }  // namespace
 
 std::string log_file_pattern(const BatchJob& job, const ScriptPaths& paths) {
@@ -51,28 +56,40 @@ std::string log_file(const BatchJob& job, const ScriptPaths& paths, const std::s
   return out;
 }
 
+std::string exit_file(const BatchJob& job, const ScriptPaths& paths, int64_t task) {
+  return paths.status_directory + "/" + plain_name(job.name) +
+         (task >= 0 ? "_" + std::to_string(task) : std::string()) + ".exit";
+}
+
 std::vector<std::string> sbatch_command(const BatchJob& job, const config::ClusterProfile& profile,
                                         const ScriptPaths& paths,
                                         const std::vector<std::string>& dependencies) {
-  std::vector<std::string> argv = {"sbatch",
-                                   "--parsable",
-                                   "--job-name=" + job.name,
-                                   "--chdir=" + paths.working_directory,
-                                   "--output=" + log_file_pattern(job, paths),
-                                   "--open-mode=append",
-                                   "--requeue",
-                                   "--signal=B:USR2@" + std::to_string(profile.signal_seconds),
-                                   "--time=" + profile.time_limit};
-  if (job.all_ranks) {
+  std::vector<std::string> argv = {
+      "sbatch",
+      "--parsable",
+      "--job-name=" + job.name,
+      "--chdir=" + paths.working_directory,
+      "--output=" + log_file_pattern(job, paths),
+      "--open-mode=append",
+      "--requeue",
+      "--signal=B:USR2@" + std::to_string(profile.signal_seconds),
+      "--time=" + (job.light && !profile.light_time_limit.empty() ? profile.light_time_limit
+                                                                  : profile.time_limit)};
+  const int64_t gpus = !job.all_ranks                         ? 0
+                       : job.light && profile.light_gpus >= 0 ? profile.light_gpus
+                                                              : profile.gpus_per_node;
+  if (job.all_ranks && !job.light) {
     argv.push_back("--nodes=" + std::to_string(profile.nodes));
     argv.push_back("--ntasks-per-node=" + std::to_string(profile.tasks_per_node));
-    if (profile.gpus_per_node > 0)
-      argv.push_back("--gpus-per-node=" + std::to_string(profile.gpus_per_node));
   } else {
     argv.push_back("--nodes=1");
-    argv.push_back("--ntasks=1");
+    const int64_t tasks = !job.all_ranks            ? 1
+                          : profile.light_tasks > 0 ? profile.light_tasks
+                                                    : profile.tasks_per_node;
+    argv.push_back("--ntasks=" + std::to_string(tasks));
   }
-  argv.push_back("--cpus-per-task=" + std::to_string(profile.cpus_per_task));
+  if (gpus > 0) argv.push_back("--gpus-per-node=" + std::to_string(gpus));
+  argv.push_back("--cpus-per-task=" + std::to_string(cpus_per_task(job, profile)));
   if (!profile.partition.empty()) argv.push_back("--partition=" + profile.partition);
   if (!profile.account.empty()) argv.push_back("--account=" + profile.account);
   if (!profile.qos.empty()) argv.push_back("--qos=" + profile.qos);
@@ -116,7 +133,7 @@ std::string render_batch_script(const BatchJob& job, const config::ClusterProfil
     for (const auto& line : profile.setup) s << line << "\n";
     s << "\n";
   }
-  s << "export OMP_NUM_THREADS=" << profile.cpus_per_task << "\n"
+  s << "export OMP_NUM_THREADS=" << cpus_per_task(job, profile) << "\n"
     << "if [ \"$(id -u)\" = 0 ]; then  # Open MPI refuses root without consent (containers)\n"
     << "  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1\n"
     << "fi\n"

@@ -34,6 +34,8 @@ std::vector<std::string> sbatch_command(const BatchJob& job, const config::Clust
 
 // The log file of one job as sbatch --output takes it (%j, or %A_%a for array tasks).
 std::string log_file_pattern(const BatchJob& job, const ScriptPaths& paths);
+// The exit status a job's script leaves when it ends (array task `task`, -1 for none).
+std::string exit_file(const BatchJob& job, const ScriptPaths& paths, int64_t task);
 // The file SLURM writes for job `id` (and array task `task`, -1 for none).
 std::string log_file(const BatchJob& job, const ScriptPaths& paths, const std::string& id,
                      int64_t task);

@@ -41,17 +41,28 @@ std::string sbatch(const std::vector<std::string>& command) {
   return id;
 }
 
-std::vector<std::string> jobs_in_queue(const std::vector<std::string>& job_ids) {
-  std::vector<std::string> queued;
+std::map<std::string, std::string> job_states(const std::vector<std::string>& job_ids) {
+  std::map<std::string, std::string> states;
   for (const auto& id : job_ids) {
     // One id at a time: squeue fails for the whole list when one id is no longer known.
-    const auto result = checked({"squeue", "--noheader", "--format=%F", "--jobs=" + id});
+    const auto result = checked({"squeue", "--noheader", "--format=%F %T", "--jobs=" + id});
     if (result.exit_code != 0) {
       if (result.output.find("Invalid job id") != std::string::npos) continue;  // long gone
       throw Error("squeue failed for job " + id + ": " + trim(result.output, " \t\r\n"));
     }
-    if (!trim(result.output, " \t\r\n").empty()) queued.push_back(id);
+    std::istringstream lines(result.output);
+    std::string job, state;
+    while (lines >> job >> state) {
+      auto& known = states[id];
+      if (known.empty() || state == "RUNNING") known = state;
+    }
   }
+  return states;
+}
+
+std::vector<std::string> jobs_in_queue(const std::vector<std::string>& job_ids) {
+  std::vector<std::string> queued;
+  for (const auto& [id, state] : job_states(job_ids)) queued.push_back(id);
   return queued;
 }
 

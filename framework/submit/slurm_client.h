@@ -2,6 +2,7 @@
 // come back as exceptions holding the command and what it printed.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,10 @@ std::string sbatch(const std::vector<std::string>& command);
 // The ids among `job_ids` that SLURM still holds as pending, running, requeued, ... (an array's
 // tasks count under the array's id).
 std::vector<std::string> jobs_in_queue(const std::vector<std::string>& job_ids);
+
+// The state SLURM reports for each of `job_ids` it still holds (PENDING, RUNNING, ...; for an
+// array RUNNING while any task runs); ids it no longer holds are left out.
+std::map<std::string, std::string> job_states(const std::vector<std::string>& job_ids);
 
 // Cancels jobs, best effort (a submission that failed half-way).
 void scancel(const std::vector<std::string>& job_ids);

@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <future>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "tests/cli/cli_test_support.h"
 
@@ -86,14 +88,15 @@ TEST(StudyCommand, TinyStudyEndToEnd) {
                            "features/train.h5", "fct/model.pt", "fct_si/model.pt"})
     EXPECT_TRUE(std::filesystem::exists(run + "/" + file)) << file;
 
-  // 2. Run again, with settings that change only how it runs: every stage is skipped and the
+  // 2. Run again, with settings that change only how it runs: every stage (4 models, 3 stores,
+  //    the feature cache, 2 h and their galleries, the evaluation, the table) is skipped and the
   //    figures are the same.
   const auto second = run_fct(2,
                               {"run", dir.file("study.yaml"), "--no-progress", "log_every=3",
                                "data.loader_threads=1", "dist.timeout_s=200"},
                               600);
   ASSERT_EQ(second.exit_code, 0) << second.output;
-  EXPECT_EQ(count(second.output, "skipped"), 12u) << second.output;
+  EXPECT_EQ(count(second.output, "skipped"), 14u) << second.output;
   EXPECT_EQ(read_json(run + "/results.json"), results);
 
   // 3. h5py reads the stores as they are, with the documented names, shapes and types.
@@ -252,12 +255,56 @@ TEST(StudyCommand, TinyStudyWithFastFillAndBackfillingCurves) {
     EXPECT_NE(h5py.output.find("fastfill_si True (600, 1)"), std::string::npos) << h5py.output;
   }
 
+  // The study's galleries live in the run cache, shared by every run that uses them: planning a
+  // partial backfill in place is refused (it would change them for everybody).
+  const auto in_place = run_fct(
+      1, {"backfill", "plan", "--store", run + "/stores/fastfill_si.h5", "--order", "sigma"}, 120);
+  EXPECT_NE(in_place.exit_code, 0);
+  EXPECT_NE(in_place.output.find("is an artifact of the run cache"), std::string::npos)
+      << in_place.output;
+
   // Run again: nothing trains, the figures and curves are the same.
   const auto second = run_fct(2, {"run", dir.file("study.yaml"), "--no-progress"}, 600);
   ASSERT_EQ(second.exit_code, 0) << second.output;
-  EXPECT_EQ(count(second.output, "skipped"), 16u) << second.output;
+  EXPECT_EQ(count(second.output, "skipped"), 19u) << second.output;
   EXPECT_EQ(read_json(run + "/results.json"), results);
   EXPECT_EQ(read_json(run + "/backfill_curves.json"), curves);
+}
+
+// Two `fct run` of the same study started at the same moment (two mpirun jobs) share the run
+// cache: each node is built by one of them while the other waits on its lock and reuses it, and
+// both end with the same results.
+TEST(StudyCommand, TwoRunsAtOnceBuildEachNodeOnce) {
+  ScratchDir dir("fct-study-twice");
+  const std::string run = dir.file("run");
+  write_text_file(dir.file("study.yaml"), tiny_study_yaml(run));
+  const auto launch = [&] {
+    return run_fct(1, {"run", dir.file("study.yaml"), "--no-progress", "dist.threads_per_rank=1"},
+                   900);
+  };
+  auto first = std::async(std::launch::async, launch);
+  auto second = std::async(std::launch::async, launch);
+  const auto a = first.get();
+  const auto b = second.get();
+  ASSERT_EQ(a.exit_code, 0) << a.output;
+  ASSERT_EQ(b.exit_code, 0) << b.output;
+  // "stage 3/14 new model: 12.3 s" is a build; a reused node says "done before".
+  const std::regex built("stage [0-9]+/[0-9]+ ([A-Za-z_ +()-]+): [0-9.]+ s");
+  std::map<std::string, int> builds;
+  for (const auto* output : {&a.output, &b.output})
+    for (auto it = std::sregex_iterator(output->begin(), output->end(), built);
+         it != std::sregex_iterator(); ++it)
+      ++builds[(*it)[1]];
+  for (const std::string stage :
+       {"old model", "side-info model (SimCLR)", "new model", "bct model", "store old", "store new",
+        "store bct", "feature cache", "transformation h with side-info", "backfill fct_si",
+        "evaluation"})
+    EXPECT_EQ(builds[stage], 1) << stage << "\n" << a.output << "\n" << b.output;
+  const auto results = read_json(run + "/results.json");
+  EXPECT_EQ(results.size(), kCases.size());
+  // Each printed the same table.
+  const auto table = [](const std::string& output) { return output.substr(output.find("case ")); };
+  EXPECT_EQ(table(a.output), table(b.output));
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ TEST(ResultKey, IgnoresExecutionSettings) {
   changed.dist.timeout_s = 10;
   changed.debug.fail_rank = 1;
   changed.debug.min_step_seconds = 0.5;
+  changed.name = "another_study/old";  // a label: the same recipe elsewhere is the same model
   EXPECT_EQ(result_key(changed), result_key(base));
 
   DataConfig data;

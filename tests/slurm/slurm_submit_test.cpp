@@ -1,17 +1,22 @@
 // `fct submit` against a real SLURM: munged + slurmctld + slurmd on localhost, started by the
 // CTest fixture slurm.start (cluster/local_slurm.sh, a throw-away configuration; SLURM_CONF points
-// at it) and stopped by slurm.stop. Through it: a study's parts run in their dependency order, a
-// failed part cancels what waits for it, a sweep runs as a job array with a complete summary, and
-// a job that reaches its time limit checkpoints, is requeued and ends exactly as an uninterrupted
-// run does.
+// at it, with 8 CPUs on this 2-core machine so that jobs overlap) and stopped by slurm.stop.
+// Through it: a study's graph runs as jobs in dependency order and a cancelled job takes only its
+// descendants with it; the points of a sweep share their nodes; a grid's model trainings run side
+// by side and its matrices equal a local `fct grid`; a job that reaches its time limit checkpoints,
+// is requeued and ends exactly as an uninterrupted run does.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <thread>
 
 #include "tests/cli/cli_test_support.h"
 #include "tests/dataset_fixtures.h"
@@ -37,11 +42,22 @@ CommandResult submit(const std::vector<std::string>& arguments, const std::strin
   return run_command(argv, deadline_s, directory);
 }
 
-// The one submission of a run directory: its jobs.json.
-nlohmann::json jobs_of(const std::string& run_directory) {
+// The submissions of a run directory (jobs.json), oldest first.
+std::vector<nlohmann::json> submissions_of(const std::string& run_directory) {
+  std::vector<std::string> directories;
   for (const auto& entry : fs::directory_iterator(run_directory + "/submit"))
-    return nlohmann::json::parse(read_text_file(entry.path().string() + "/jobs.json"));
-  return nullptr;
+    if (fs::exists(entry.path() / "jobs.json")) directories.push_back(entry.path().string());
+  std::sort(directories.begin(), directories.end());
+  std::vector<nlohmann::json> records;
+  for (const auto& d : directories)
+    records.push_back(nlohmann::json::parse(read_text_file(d + "/jobs.json")));
+  return records;
+}
+nlohmann::json jobs_of(const std::string& run_directory) {
+  return submissions_of(run_directory).front();
+}
+nlohmann::json jobs_of_latest(const std::string& run_directory) {
+  return submissions_of(run_directory).back();
 }
 
 // "starts 2026-..." and "ends 2026-..." of a job's log.
@@ -91,68 +107,175 @@ class SlurmSubmit : public ::testing::Test {
   ScratchDir dir{"fct-slurm"};
 };
 
-TEST_F(SlurmSubmit, StudyPartsRunInDependencyOrderAndAFailedPartCancelsTheRest) {
+// Every job of a submission with the graph nodes it builds (jobs.json), its log's start and end.
+struct JobRecord {
+  std::string name, id;
+  std::vector<std::string> after, kinds;
+  std::string starts, ends;  // UTC, from the log of each task (earliest start, latest end)
+};
+
+std::vector<JobRecord> job_records(const nlohmann::json& jobs) {
+  std::vector<JobRecord> records;
+  for (const auto& job : jobs["jobs"]) {
+    JobRecord r;
+    r.name = job["name"];
+    r.id = job["id"];
+    r.after = job["after"].get<std::vector<std::string>>();
+    for (const auto& node : job["nodes"]) {
+      r.kinds.push_back(node["kind"]);
+      const std::string log = read_text_file(node["log"].get<std::string>());
+      const std::string started = time_in_log(log, "starts"), ended = time_in_log(log, "ends");
+      if (r.starts.empty() || started < r.starts) r.starts = started;
+      if (ended > r.ends) r.ends = ended;
+    }
+    if (job["nodes"].empty()) {  // the summary job: one log
+      std::string pattern = job["log"].get<std::string>();
+      const std::string log = read_text_file(std::regex_replace(pattern, std::regex("%j"), r.id));
+      r.starts = time_in_log(log, "starts");
+      r.ends = time_in_log(log, "ends");
+    }
+    records.push_back(r);
+  }
+  return records;
+}
+
+// Every job started after each job it depends on had ended.
+void expect_dependency_order(const std::vector<JobRecord>& records) {
+  std::map<std::string, const JobRecord*> by_id;
+  for (const auto& r : records) by_id[r.id] = &r;
+  for (const auto& r : records) {
+    ASSERT_FALSE(r.starts.empty()) << r.name;
+    for (const auto& d : r.after) {
+      ASSERT_EQ(by_id.count(d), 1u) << r.name << " waits for unknown job " << d;
+      EXPECT_LE(by_id[d]->ends, r.starts) << r.name << " started before " << by_id[d]->name;
+    }
+  }
+}
+
+int count_kind(const std::vector<JobRecord>& records, const std::string& kind) {
+  int n = 0;
+  for (const auto& r : records)
+    for (const auto& k : r.kinds) n += k == kind ? 1 : 0;
+  return n;
+}
+
+// A study's graph as jobs: each model training its own job, light nodes as arrays, every job after
+// exactly what it reads. A job cancelled with scancel takes only its descendants with it;
+// submitting again sends only what is neither cached nor queued and finishes the study.
+TEST_F(SlurmSubmit, StudyNodesRunAsJobsAndACancelledJobTakesOnlyItsDescendants) {
   write_fixture("imagenet", dir.file("build/fixtures/imagenet"));
   fs::copy_file(source_directory() + "/experiments/imagenet_tiny_fct.yaml", dir.file("study.yaml"));
   const std::string profile = profile_file(dir);
-  auto result = submit({"study.yaml", "--cluster", profile, "--wait", "--wait-timeout", "900"},
-                       dir.path(), 1000);
+  // The new model's job is held (submitted, not started) and then cancelled: what does not read
+  // the new model still runs.
+  auto result = submit({"study.yaml", "--cluster", profile}, dir.path(), 300);
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("all 5 jobs succeeded"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("| new/fct+si |"), std::string::npos) << result.output;
-
   const std::string run = dir.file("runs/imagenet_tiny_fct");
-  const auto jobs = jobs_of(run);
-  ASSERT_EQ(jobs["jobs"].size(), 5u);
-  const auto& compatibility = jobs["jobs"][4];
-  EXPECT_EQ(compatibility["after"].size(), 4u);
-  // Each dependency had ended before the compatibility part started.
-  const auto log_of = [&](const nlohmann::json& job) {
-    std::string pattern = job["log"].get<std::string>();
-    return read_text_file(
-        std::regex_replace(pattern, std::regex("%j"), job["id"].get<std::string>()));
-  };
-  const std::string started = time_in_log(log_of(compatibility), "starts");
-  ASSERT_FALSE(started.empty());
-  for (int i = 0; i < 4; ++i) {
-    const std::string ended = time_in_log(log_of(jobs["jobs"][i]), "ends");
-    ASSERT_FALSE(ended.empty()) << jobs["jobs"][i];
-    EXPECT_LE(ended, started) << jobs["jobs"][i]["name"];
+  // The jobs have not run yet: find the new model's in the record, without reading logs.
+  const auto first = jobs_of(run);
+  std::string new_job;
+  for (const auto& job : first["jobs"])
+    if (job["nodes"].size() == 1 && job["nodes"][0]["kind"] == "new") new_job = job["id"];
+  ASSERT_FALSE(new_job.empty()) << result.output;
+  ASSERT_EQ(run_command({"scancel", new_job}, 60).exit_code, 0);
+  // Wait for the queue to empty; then old, side_info and bct are cached, new is not.
+  for (int i = 0; i < 600; ++i) {
+    const auto queue = run_command({"squeue", "--noheader"}, 60);
+    if (queue.output.find_first_not_of(" \n") == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
   }
+  result = run_command({fct_binary(), "status", run, "--json"}, 60);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto status = nlohmann::json::parse(result.output.substr(result.output.find('[')));
+  std::map<std::string, std::string> state_of_kind;
+  for (const auto& node : status) {
+    const std::string kind = node["kind"];
+    if (kind == "old" || kind == "side_info" || kind == "new" || kind == "bct")
+      state_of_kind[kind] = node["state"];
+  }
+  EXPECT_EQ(state_of_kind["old"], "cached") << status.dump(1);
+  EXPECT_EQ(state_of_kind["side_info"], "cached") << status.dump(1);
+  EXPECT_EQ(state_of_kind["bct"], "cached") << status.dump(1);
+  EXPECT_NE(state_of_kind["new"], "cached") << status.dump(1);
 
-  // The old part fails (its data is gone): bct and compatibility never run, --wait says so.
-  fs::remove_all(dir.file("build/fixtures/imagenet"));
-  fs::remove_all(dir.file("runs"));
-  result = submit({"study.yaml", "--cluster", profile, "--wait", "--wait-timeout", "600"},
-                  dir.path(), 700);
-  EXPECT_NE(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("imagenet_tiny_fct-old (job"), std::string::npos) << result.output;
-  EXPECT_NE(result.output.find("imagenet_tiny_fct-compatibility (job"), std::string::npos)
-      << result.output;
-  EXPECT_NE(result.output.find("a job it waits for failed"), std::string::npos) << result.output;
+  // Again: only new and what reads it; then every job started after its inputs ended.
+  result = submit({"study.yaml", "--cluster", profile, "--wait", "--wait-timeout", "900"},
+                  dir.path(), 1000);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("| new/fct+si |"), std::string::npos) << result.output;
+  const auto second = job_records(jobs_of_latest(run));
+  EXPECT_EQ(count_kind(second, "old"), 0);
+  EXPECT_EQ(count_kind(second, "side_info"), 0);
+  EXPECT_EQ(count_kind(second, "bct"), 0);
+  EXPECT_EQ(count_kind(second, "new"), 1);
+  expect_dependency_order(second);
+  // A third time: nothing to submit.
+  result = submit({"study.yaml", "--cluster", profile, "--wait"}, dir.path(), 300);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("nothing to submit"), std::string::npos) << result.output;
 }
 
-TEST_F(SlurmSubmit, SweepRunsAsAJobArrayWithACompleteSummary) {
+// The points of a sweep share one graph: φ_old, φ_new and BCT are trained once, ψ once per point;
+// the summary job writes the summary of every point.
+TEST_F(SlurmSubmit, SweepPointsShareTheirNodesAndEndWithACompleteSummary) {
   write_fixture("imagenet", dir.file("build/fixtures/imagenet"));
   fs::copy_file(source_directory() + "/experiments/imagenet_tiny_fct.yaml", dir.file("study.yaml"));
   const auto result = submit({"study.yaml", "side_info.model.embedding_dim=8,16,32", "--cluster",
                               profile_file(dir), "--wait", "--wait-timeout", "900"},
                              dir.path(), 1000);
   ASSERT_EQ(result.exit_code, 0) << result.output;
-  EXPECT_NE(result.output.find("array 0-2"), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("| side_info.model.embedding_dim=32 |"), std::string::npos)
       << result.output;
   const std::string run = dir.file("runs/imagenet_tiny_fct");
   const auto summary = nlohmann::json::parse(read_text_file(run + "/sweep/summary.json"));
   ASSERT_EQ(summary.size(), 3u);
   for (const auto& point : summary) EXPECT_EQ(point["results"].size(), 7u);
-  const auto jobs = jobs_of(run);
-  const std::string array_id = jobs["jobs"][0]["id"];
-  for (int task = 0; task < 3; ++task)
-    EXPECT_TRUE(fs::exists(run + "/slurm-logs/imagenet_tiny_fct-points_" + array_id + "_" +
-                           std::to_string(task) + ".out"))
-        << task;
-  EXPECT_EQ(jobs["jobs"][1]["after"][0], array_id);
+  const auto records = job_records(jobs_of(run));
+  EXPECT_EQ(count_kind(records, "old"), 1);
+  EXPECT_EQ(count_kind(records, "new"), 1);
+  EXPECT_EQ(count_kind(records, "bct"), 1);
+  EXPECT_EQ(count_kind(records, "side_info"), 3);
+  expect_dependency_order(records);
+  EXPECT_EQ(records.back().name, "imagenet_tiny_fct-summary");
+}
+
+// A 2 × 2 grid as jobs: its model trainings run at the same time on separate allocations, and its
+// matrices equal those of a local `fct grid` of the same file (with a cache of its own).
+TEST_F(SlurmSubmit, GridTrainingsRunSideBySideAndTheMatricesEqualALocalGrid) {
+  write_fixture("imagenet", dir.file("build/fixtures/imagenet"));
+  write_text_file(dir.file("grid.yaml"),
+                  read_text_file(source_directory() + "/experiments/imagenet_tiny_fct.yaml") +
+                      "grid:\n  old_models:\n    a: {}\n    b: {loss.name: cosface}\n"
+                      "  new_models:\n    c: {}\n    d: {optimizer.lr: 0.02}\n");
+  auto result =
+      submit({"grid.yaml", "--cluster", profile_file(dir), "--wait", "--wait-timeout", "1200"},
+             dir.path(), 1300);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const std::string run = dir.file("runs/imagenet_tiny_fct");
+  const auto records = job_records(jobs_of(run));
+  expect_dependency_order(records);
+  std::vector<const JobRecord*> trainings;
+  for (const auto& r : records)
+    if (!r.kinds.empty() && (r.kinds[0] == "old" || r.kinds[0] == "new" ||
+                             r.kinds[0] == "side_info" || r.kinds[0] == "bct"))
+      trainings.push_back(&r);
+  EXPECT_EQ(trainings.size(), 2u + 1u + 2u + 4u);  // old a, b; ψ; new c, d; BCT per pair
+  int overlapping = 0;
+  for (std::size_t i = 0; i < trainings.size(); ++i)
+    for (std::size_t j = i + 1; j < trainings.size(); ++j)
+      if (trainings[i]->starts < trainings[j]->ends && trainings[j]->starts < trainings[i]->ends)
+        ++overlapping;
+  EXPECT_GE(overlapping, 1) << "no two training jobs ran at the same time";
+
+  const auto local = run_fct(2,
+                             {"grid", "grid.yaml", "output_dir=runs/local",
+                              "artifacts_dir=" + dir.file("local-cache"), "--no-progress"},
+                             1200, dir.path());
+  ASSERT_EQ(local.exit_code, 0) << local.output;
+  const auto matrices = [](const std::string& file) {
+    return nlohmann::json::parse(read_text_file(file))["matrices"];
+  };
+  EXPECT_EQ(matrices(run + "/grid.json"), matrices(dir.file("runs/local/grid.json")));
 }
 
 // A study whose new model trains for longer than the one-minute limit: SLURM sends USR2 10 s
@@ -181,11 +304,12 @@ TEST_F(SlurmSubmit, AJobAtItsTimeLimitCheckpointsRequeuesAndEndsAsAnUninterrupte
   ASSERT_EQ(result.exit_code, 0) << result.output;
 
   const std::string run = dir.file("runs/fashion_mnist_fct");
-  const auto jobs = jobs_of(run);
-  const auto& new_part = jobs["jobs"][2];
-  ASSERT_EQ(new_part["name"], "fashion_mnist_fct-new");
-  const std::string log = read_text_file(std::regex_replace(
-      new_part["log"].get<std::string>(), std::regex("%j"), new_part["id"].get<std::string>()));
+  std::string log;
+  const auto submission = jobs_of(run);
+  for (const auto& job : submission["jobs"])
+    if (!job["nodes"].empty() && job["nodes"][0]["kind"] == "new")
+      log = read_text_file(job["nodes"][0]["log"].get<std::string>());
+  ASSERT_FALSE(log.empty());
   EXPECT_NE(log.find("checkpointed; requeueing"), std::string::npos) << log;
   EXPECT_NE(log.find("stopped at: "), std::string::npos) << log;
   EXPECT_NE(log.find("restart 1"), std::string::npos) << log;

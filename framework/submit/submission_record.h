@@ -1,0 +1,30 @@
+// What earlier submissions of a run sent to SLURM, read back from their jobs.json: which job (and
+// array task) builds each graph node, its log, and what became of it — so that `fct submit` sends
+// again only what is neither cached nor queued, and `fct status` shows queued, running and failed
+// nodes with the log to read.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace fct::submit {
+
+struct NodeJob {
+  std::string key;
+  std::string job_id;
+  std::string job_name;
+  int64_t task = -1;      // the array task that builds it; -1: not an array
+  std::string log;        // the job's (task's) log file
+  std::string exit_file;  // written by the job's script when it ends
+};
+
+// Every node job of the submissions in <run_directory>/submit/*/jobs.json; for a node sent more
+// than once, the newest submission's. Unreadable records are skipped with a warning.
+std::map<std::string, NodeJob> submitted_node_jobs(const std::string& run_directory);
+
+// "queued", "running", "succeeded", "failed (status N)" or "never ran" (no longer queued and no
+// exit status: cancelled, or a job it waits for failed). `queue` is job_states() of the ids.
+std::string node_job_state(const NodeJob& job, const std::map<std::string, std::string>& queue);
+
+}  // namespace fct::submit
