@@ -41,16 +41,6 @@ struct SweepArguments {
   bool summarize = false;  // only collect the finished points' results into the summary
 };
 
-std::vector<study::ResultRow> rows_from_json(const nlohmann::json& list) {
-  std::vector<study::ResultRow> rows;
-  for (const auto& r : list)
-    rows.push_back({r.at("case").get<std::string>(), r.value("description", std::string()),
-                    r.at("top1").get<double>(), r.at("top5").get<double>(),
-                    r.at("mAP").get<double>(), r.value("negative_flips", 0.0),
-                    r.value("queries", int64_t{0})});
-  return rows;
-}
-
 // The rows of a point that already finished with this resolved config; nullopt otherwise.
 std::optional<std::vector<study::ResultRow>> finished_rows(const study::PlannedPoint& planned) {
   const std::string marker = planned.directory + "/sweep_point.json";
@@ -60,7 +50,7 @@ std::optional<std::vector<study::ResultRow>> finished_rows(const study::PlannedP
     const auto record = nlohmann::json::parse(in);
     if (record.at("config_hash").get<std::string>() != to_hex(planned.loaded.hash))
       return std::nullopt;
-    return rows_from_json(record.at("results"));
+    return study::results_from_json(record.at("results"), marker);
   } catch (const std::exception& e) {
     spdlog::warn("sweep: {} is unreadable ({}); running the point again", marker, e.what());
     return std::nullopt;

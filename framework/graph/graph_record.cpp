@@ -10,6 +10,7 @@
 
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
+#include "framework/core/json_file.h"
 #include "framework/core/report_text.h"
 #include "framework/graph/artifact_cache.h"
 
@@ -17,16 +18,6 @@ namespace fct::graph {
 namespace {
 
 namespace fs = std::filesystem;
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot read " + path);
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const std::exception& e) {
-    throw Error(fmt::format("{} is not valid JSON: {}", path, e.what()));
-  }
-}
 
 // The state of one node as the cache shows it now.
 void probe(const ArtifactCache& cache, NodeStatus& node, bool cached) {
@@ -37,7 +28,7 @@ void probe(const ArtifactCache& cache, NodeStatus& node, bool cached) {
   if (cache.contains(node.kind, node.key)) {
     node.state = "cached";
     try {
-      const auto record = read_json(cache.directory(node.kind, node.key) + "/" + kNodeFile);
+      const auto record = read_json_file(cache.directory(node.kind, node.key) + "/" + kNodeFile);
       node.seconds = record.value("seconds", 0.0);
       const auto built_for = record.value("built_for", nlohmann::json::array());
       if (!built_for.empty()) node.built_for = built_for[0].value("run_directory", "");
@@ -101,7 +92,7 @@ std::vector<NodeStatus> read_graph_status(const std::string& directory) {
     throw Error(path +
                 " is missing: not the run directory of a study, sweep or grid run with "
                 "this fct (run it, or plan it with --dry-run, first)");
-  const auto record = read_json(path);
+  const auto record = read_json_file(path);
   std::vector<NodeStatus> nodes;
   try {
     const ArtifactCache cache(record.at("artifacts_dir").get<std::string>());

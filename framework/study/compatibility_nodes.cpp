@@ -11,6 +11,7 @@
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
 #include "framework/core/hash.h"
+#include "framework/core/json_file.h"
 #include "framework/core/provenance.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
@@ -27,30 +28,6 @@
 
 namespace fct::study {
 namespace {
-
-nlohmann::json read_json_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error("cannot read " + path);
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const std::exception& e) {
-    throw Error(fmt::format("{} is not valid JSON: {}", path, e.what()));
-  }
-}
-
-std::vector<ResultRow> rows_of(const nlohmann::json& list, const std::string& path) {
-  std::vector<ResultRow> rows;
-  try {
-    for (const auto& r : list)
-      rows.push_back({r.at("case").get<std::string>(), r.value("description", std::string()),
-                      r.at("top1").get<double>(), r.at("top5").get<double>(),
-                      r.at("mAP").get<double>(), r.value("negative_flips", 0.0),
-                      r.value("queries", int64_t{0})});
-  } catch (const std::exception& e) {
-    throw Error(fmt::format("{}: not a list of result rows ({})", path, e.what()));
-  }
-  return rows;
-}
 
 eval::RetrievalOptions retrieval_options(const config::StudyConfig& study) {
   eval::RetrievalOptions retrieval;
@@ -148,13 +125,8 @@ graph::StageNode transformation_node(const StageEnvironment& env, const config::
     paths.val_old_store = store_in(build.inputs.at(3));
     paths.val_new_store = store_in(build.inputs.at(4));
     if (build.inputs.size() > 5) paths.feature_cache = build.inputs[5] + "/train.h5";
-    train::TrainerOptions options;
-    options.run_directory = build.directory;
-    options.config_hash = fnv1a(config::result_key(run));
-    options.resume = build.resume;
-    options.show_progress = env.options.show_progress;
-    options.device = env.options.device;
-    train::train_transformation(run, transformation, side_info, paths, env.comm, options);
+    train::train_transformation(run, transformation, side_info, paths, env.comm,
+                                trainer_options(env, run, build));
   };
   return node;
 }
@@ -320,10 +292,10 @@ graph::StageNode table_node(const StageEnvironment& env, const std::string& eval
   node.build = [env, title](const graph::NodeBuild& build) {
     if (env.comm.rank() != 0) return;
     const std::string rows_file = build.inputs.at(0) + "/rows.json";
-    auto rows = rows_of(read_json_file(rows_file), rows_file);
+    auto rows = results_from_json(read_json_file(rows_file), rows_file);
     if (build.inputs.size() > 1) {
       const std::string auc_file = build.inputs[1] + "/auc_rows.json";
-      for (auto& row : rows_of(read_json_file(auc_file), auc_file)) rows.push_back(row);
+      for (auto& row : results_from_json(read_json_file(auc_file), auc_file)) rows.push_back(row);
     }
     write_results(build.directory, rows, title);
   };
@@ -390,7 +362,7 @@ void add_compatibility_nodes(graph::RunNodes& run, const StageEnvironment& env,
 
 std::vector<ResultRow> read_results(const std::string& run_directory) {
   const std::string path = run_directory + "/results.json";
-  return rows_of(read_json_file(path), path);
+  return results_from_json(read_json_file(path), path);
 }
 
 }  // namespace fct::study

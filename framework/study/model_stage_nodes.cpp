@@ -11,6 +11,17 @@
 namespace fct::study {
 namespace {
 
+// config.yaml and provenance.json beside the model, as every run directory has them.
+void write_model_record(const StageEnvironment& env, const std::string& directory,
+                        const std::string& resolved_yaml) {
+  if (env.comm.rank() != 0) return;
+  ProvenanceInputs provenance = env.options.provenance;
+  provenance.config_hash = fnv1a(resolved_yaml);
+  train::write_run_record(directory, resolved_yaml, provenance);
+}
+
+}  // namespace
+
 train::TrainerOptions trainer_options(const StageEnvironment& env,
                                       const config::ExperimentConfig& experiment,
                                       const graph::NodeBuild& build) {
@@ -22,17 +33,6 @@ train::TrainerOptions trainer_options(const StageEnvironment& env,
   options.device = env.options.device;
   return options;
 }
-
-// config.yaml and provenance.json beside the model, as every run directory has them.
-void write_model_record(const StageEnvironment& env, const std::string& directory,
-                        const std::string& resolved_yaml) {
-  if (env.comm.rank() != 0) return;
-  ProvenanceInputs provenance = env.options.provenance;
-  provenance.config_hash = fnv1a(resolved_yaml);
-  train::write_run_record(directory, resolved_yaml, provenance);
-}
-
-}  // namespace
 
 std::string model_in(const std::string& node_directory) {
   return train::model_path(node_directory);

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "framework/core/atomic_file.h"
+#include "framework/core/error.h"
 
 namespace fct::study {
 
@@ -53,6 +54,20 @@ nlohmann::json results_json(const std::vector<ResultRow>& rows) {
                     {"queries", row.queries},
                     {"description", row.description}});
   return list;
+}
+
+std::vector<ResultRow> results_from_json(const nlohmann::json& list, const std::string& source) {
+  std::vector<ResultRow> rows;
+  try {
+    for (const auto& r : list)
+      rows.push_back({r.at("case").get<std::string>(), r.value("description", std::string()),
+                      r.at("top1").get<double>(), r.at("top5").get<double>(),
+                      r.at("mAP").get<double>(), r.value("negative_flips", 0.0),
+                      r.value("queries", int64_t{0})});
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(source + ": not a list of result rows (" + e.what() + ")");
+  }
+  return rows;
 }
 
 void write_results(const std::string& directory, const std::vector<ResultRow>& rows,

@@ -22,6 +22,8 @@ std::string format_results_table(const std::vector<ResultRow>& rows);
 std::string results_markdown(const std::vector<ResultRow>& rows, const std::string& title);
 std::string results_csv(const std::vector<ResultRow>& rows);
 nlohmann::json results_json(const std::vector<ResultRow>& rows);
+// The rows of a results_json() list; throws fct::Error naming `source` when it is not one.
+std::vector<ResultRow> results_from_json(const nlohmann::json& list, const std::string& source);
 
 // results.json, results.csv, results.md in `directory` (rank 0 only).
 void write_results(const std::string& directory, const std::vector<ResultRow>& rows,

@@ -24,6 +24,7 @@
 #include "framework/graph/stage_graph.h"
 #include "framework/study/results_table.h"
 #include "framework/study/study_runner.h"
+#include "framework/train/trainer.h"
 
 namespace fct::study {
 
@@ -33,6 +34,12 @@ struct StageEnvironment {
   dist::Communicator& comm;
   const StudyOptions& options;
 };
+
+// How a training node's build runs the trainer: into its directory, resuming when the executor
+// found a partial build.
+train::TrainerOptions trainer_options(const StageEnvironment& env,
+                                      const config::ExperimentConfig& experiment,
+                                      const graph::NodeBuild& build);
 
 // The model file in a node's directory, and the store file in a store node's directory.
 std::string model_in(const std::string& node_directory);
