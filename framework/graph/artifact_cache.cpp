@@ -63,11 +63,15 @@ std::string absolute_path(const std::string& path) {
   return normal;
 }
 
-std::string resolve_artifacts_dir(const std::string& configured) {
+std::string resolve_artifacts_dir(const std::string& configured, const std::string& fallback) {
   if (!configured.empty()) return absolute_path(configured);
   const char* variable = std::getenv(kArtifactsDirVariable);
   if (variable != nullptr && *variable != '\0') return absolute_path(variable);
-  return absolute_path(kDefaultArtifactsDir);
+  return absolute_path(fallback);
+}
+
+std::string short_key(const std::string& key) {
+  return key.substr(0, 12);
 }
 
 bool is_node_kind(const std::string& kind) {
@@ -223,7 +227,8 @@ std::string ArtifactCache::relative_to_root(const std::string& path) const {
 void refuse_cached_artifact(const std::string& path, const std::string& what) {
   std::error_code error;
   const fs::path real = fs::weakly_canonical(path, error);
-  if (error) return;  // a path that cannot be resolved is not in a cache either; the caller says why
+  if (error)
+    return;  // a path that cannot be resolved is not in a cache either; the caller says why
   for (fs::path node = real.parent_path(); node.has_parent_path() && node != node.parent_path();
        node = node.parent_path()) {
     const fs::path stages = node.parent_path().parent_path();
@@ -231,8 +236,8 @@ void refuse_cached_artifact(const std::string& path, const std::string& what) {
     const bool partial = node.extension() == ".partial";
     if ((published || partial) && stages.filename() == "stages") {
       throw Error(what + ": " + path + " is an artifact of the run cache " +
-                  stages.parent_path().string() + " (node " + node.parent_path().filename().string() +
-                  " " + node.filename().string() +
+                  stages.parent_path().string() + " (node " +
+                  node.parent_path().filename().string() + " " + node.filename().string() +
                   "), shared by every run that uses it: copy it (cp -L) and work on the copy");
     }
   }

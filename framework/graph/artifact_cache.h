@@ -47,9 +47,14 @@ constexpr const char* kArtifactsDirVariable = "FCT_ARTIFACTS_DIR";
 constexpr const char* kDefaultArtifactsDir = "runs/cache";
 constexpr const char* kNodeFile = "node.json";
 
-// `configured` if not empty, else $FCT_ARTIFACTS_DIR if set and not empty, else "runs/cache";
-// made absolute (against the current directory) and lexically normal.
-std::string resolve_artifacts_dir(const std::string& configured);
+// `configured` if not empty, else $FCT_ARTIFACTS_DIR if set and not empty, else `fallback`
+// ("runs/cache" unless the caller knows better); made absolute (against the current directory)
+// and lexically normal.
+std::string resolve_artifacts_dir(const std::string& configured,
+                                  const std::string& fallback = kDefaultArtifactsDir);
+
+// The first 12 hex digits of a node key, as tables and log lines show it.
+std::string short_key(const std::string& key);
 
 // `path` made absolute (against the current directory) and lexically normal, without a trailing
 // '/': the one spelling under which run directories and roots are recorded and compared.

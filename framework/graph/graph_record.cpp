@@ -47,10 +47,6 @@ void probe(const ArtifactCache& cache, NodeStatus& node, bool cached) {
     node.state = "partial";
 }
 
-std::string short_key(const std::string& key) {
-  return key.substr(0, 12);
-}
-
 std::string colour_of(const std::string& state) {
   if (state == "cached") return "#b7e1b0";
   if (state == "running") return "#ffe08a";

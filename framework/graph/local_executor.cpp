@@ -35,10 +35,6 @@ bool resumable(const ExecutionOptions& options, const std::string& kind) {
          options.resumable_kinds.end();
 }
 
-std::string short_key(const std::string& key) {
-  return key.substr(0, 12);
-}
-
 // Rank 0's decision, on every rank.
 Decision agree(dist::Communicator& comm, Decision decision) {
   auto value = torch::full({1}, static_cast<int64_t>(decision), torch::kInt64);
@@ -56,10 +52,6 @@ nlohmann::json node_record(const GraphNode& node, double seconds) {
 }
 
 }  // namespace
-
-std::string node_directory(const std::string& artifacts_dir, const GraphNode& node) {
-  return ArtifactCache(artifacts_dir).directory(node.node.kind, node.key);
-}
 
 ExecutionReport execute_locally(const StageGraph& graph, dist::Communicator& comm,
                                 const ExecutionOptions& options) {

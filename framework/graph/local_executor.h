@@ -55,7 +55,4 @@ struct ExecutionReport {
 ExecutionReport execute_locally(const StageGraph& graph, dist::Communicator& comm,
                                 const ExecutionOptions& options);
 
-// The directory of a cached node.
-std::string node_directory(const std::string& artifacts_dir, const GraphNode& node);
-
 }  // namespace fct::graph

@@ -1,7 +1,6 @@
 #include "framework/study/study_runner.h"
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 
 #include "framework/core/error.h"
@@ -49,13 +48,10 @@ const std::vector<std::string>& study_parts() {
 }
 
 std::string study_artifacts_dir(const config::StudyConfig& study) {
-  if (!study.artifacts_dir.empty()) return graph::resolve_artifacts_dir(study.artifacts_dir);
-  const char* environment = std::getenv("FCT_ARTIFACTS_DIR");
-  if (environment != nullptr && *environment != '\0') return graph::resolve_artifacts_dir("");
-  const auto run =
-      std::filesystem::absolute(train::resolve_run_directory(study.output_dir, study.name))
-          .lexically_normal();
-  return graph::resolve_artifacts_dir((run.parent_path() / "cache").string());
+  // The default sits beside the run directory (runs/cache for runs/<name>), so a study in a
+  // scratch directory keeps its cache there.
+  const auto run = std::filesystem::absolute(study_run_directory(study)).lexically_normal();
+  return graph::resolve_artifacts_dir(study.artifacts_dir, (run.parent_path() / "cache").string());
 }
 
 std::vector<StudyOutcome> run_studies(
