@@ -7,22 +7,22 @@
 #include <iostream>
 #include <memory>
 
+#include "framework/backfill/backfill_apply.h"
+#include "framework/backfill/backfill_plan.h"
 #include "framework/cli/command_runtime.h"
 #include "framework/cli/commands.h"
 #include "framework/eval/backfill_order.h"
-#include "framework/study/backfill_apply.h"
-#include "framework/study/backfill_plan.h"
 
 namespace fct::cli {
 namespace {
 
 struct PlanArguments {
-  study::BackfillPlanJob job;
+  backfill::BackfillPlanJob job;
   config::DistConfig dist;
 };
 
 struct ApplyArguments {
-  study::BackfillApplyJob job;
+  backfill::BackfillApplyJob job;
   config::DistConfig dist;
   bool no_progress = false;
 };
@@ -42,7 +42,7 @@ void add_plan_command(CLI::App& backfill, const CommandContext& context) {
   add_device_options(*command, args->dist);
   command->callback([args, &context] {
     auto runtime = make_command_runtime(args->dist, context);
-    const auto summary = study::run_backfill_plan(args->job, *runtime.comm);
+    const auto summary = backfill::run_backfill_plan(args->job, *runtime.comm);
     if (context.rank_info.rank == 0) {
       std::cout << fmt::format("backfill plan: {} items of {} in the order '{}'\n", summary.rows,
                                args->job.store_path, summary.order)
@@ -79,10 +79,10 @@ void add_apply_command(CLI::App& backfill, const CommandContext& context) {
   add_device_options(*command, args->dist);
   command->callback([args, &context] {
     auto runtime = make_command_runtime(args->dist, context);
-    study::BackfillApplyJob job = args->job;
+    backfill::BackfillApplyJob job = args->job;
     job.device = runtime.device;
     job.show_progress = !args->no_progress;
-    const auto s = study::run_backfill_apply(job, *runtime.comm);
+    const auto s = backfill::run_backfill_apply(job, *runtime.comm);
     if (context.rank_info.rank == 0) {
       std::cout << fmt::format(
                        "backfill apply: re-embedded {} items in this run ({} batches, {:.1f} s); "

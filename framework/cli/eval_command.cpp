@@ -9,12 +9,12 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "framework/backfill/backfill_plan.h"
 #include "framework/cli/command_runtime.h"
 #include "framework/cli/commands.h"
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
 #include "framework/store/store_reader.h"
-#include "framework/study/backfill_plan.h"
 #include "framework/study/store_evaluation.h"
 
 namespace fct::cli {
@@ -38,11 +38,11 @@ struct BackfillState {
 std::optional<BackfillState> check_backfilled_gallery(const std::string& query_path,
                                                       const std::string& gallery_path) {
   const store::StoreReader gallery(gallery_path);
-  if (!gallery.has_column(study::kEmbeddedBy)) return std::nullopt;
+  if (!gallery.has_column(backfill::kEmbeddedBy)) return std::nullopt;
   BackfillState state;
   state.rows = gallery.rows();
-  state.backfilled = gallery.read_column(study::kEmbeddedBy, 0, gallery.rows())
-                         .eq(study::kEmbeddedByNewModel)
+  state.backfilled = gallery.read_column(backfill::kEmbeddedBy, 0, gallery.rows())
+                         .eq(backfill::kEmbeddedByNewModel)
                          .sum()
                          .item<int64_t>();
   if (state.backfilled > 0) {

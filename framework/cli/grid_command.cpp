@@ -50,9 +50,9 @@ void run_grid_command(const GridArguments& args, const CommandContext& context) 
     if (context.rank_info.rank != 0) return;
     const auto results = study::grid_results(grid);
     const std::string root = study::study_run_directory(grid.base.config);
-    study::write_grid_results(root, results);
+    report::write_grid_results(root, results);
     std::cout << "\n"
-              << study::grid_markdown(results) << "\nresults: " << root
+              << report::grid_markdown(results) << "\nresults: " << root
               << "/grid.{md,csv,json,svg}\n"
               << std::flush;
     return;
@@ -77,7 +77,7 @@ void run_grid_command(const GridArguments& args, const CommandContext& context) 
   if (!options.nodes.empty()) return;  // one job of fct submit: the matrix comes last
   if (context.rank_info.rank == 0) {
     std::cout << "\n"
-              << study::grid_markdown(outcome.results) << "\nresults: " << outcome.run_directory
+              << report::grid_markdown(outcome.results) << "\nresults: " << outcome.run_directory
               << "/grid.{md,csv,json,svg}, each pair's table in " << outcome.run_directory
               << "/pairs/<old>--<new>/results.md\n"
               << std::flush;

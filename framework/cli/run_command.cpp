@@ -50,7 +50,7 @@ void run_study_command(const RunArguments& args, const CommandContext& context) 
     std::cout << "\nFCT study " << loaded.config.name << " (query/gallery, %, "
               << loaded.config.eval.split << " split, " << loaded.config.eval.distance
               << " distance)\n"
-              << study::format_results_table(outcome.rows) << "results: " << outcome.run_directory
+              << report::format_results_table(outcome.rows) << "results: " << outcome.run_directory
               << "/results.{json,csv,md}\n"
               << std::flush;
   }

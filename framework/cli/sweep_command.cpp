@@ -24,9 +24,9 @@
 #include "framework/core/error.h"
 #include "framework/core/hash.h"
 #include "framework/graph/graph_record.h"
+#include "framework/report/sweep_summary.h"
 #include "framework/study/study_runner.h"
 #include "framework/study/sweep_plan.h"
-#include "framework/study/sweep_summary.h"
 
 namespace fct::cli {
 namespace {
@@ -42,7 +42,7 @@ struct SweepArguments {
 };
 
 // The rows of a point that already finished with this resolved config; nullopt otherwise.
-std::optional<std::vector<study::ResultRow>> finished_rows(const study::PlannedPoint& planned) {
+std::optional<std::vector<report::ResultRow>> finished_rows(const study::PlannedPoint& planned) {
   const std::string marker = planned.directory + "/sweep_point.json";
   std::ifstream in(marker);
   if (!in) return std::nullopt;
@@ -50,7 +50,7 @@ std::optional<std::vector<study::ResultRow>> finished_rows(const study::PlannedP
     const auto record = nlohmann::json::parse(in);
     if (record.at("config_hash").get<std::string>() != to_hex(planned.loaded.hash))
       return std::nullopt;
-    return study::results_from_json(record.at("results"), marker);
+    return report::results_from_json(record.at("results"), marker);
   } catch (const std::exception& e) {
     spdlog::warn("sweep: {} is unreadable ({}); running the point again", marker, e.what());
     return std::nullopt;
@@ -85,16 +85,16 @@ void run_sweep(const SweepArguments& args, const CommandContext& context) {
                       std::to_string(plan.size() - 1) + ")");
   const std::string title =
       "Sweep of " + base.config.name + " (" + std::to_string(plan.size()) + " points)";
-  const auto print_summary = [&](const std::vector<study::SweepPointResult>& results) {
+  const auto print_summary = [&](const std::vector<report::SweepPointResult>& results) {
     if (!rank0) return;
-    study::write_sweep_summary(sweep_dir, results, title);
+    report::write_sweep_summary(sweep_dir, results, title);
     std::cout << "\n"
-              << study::sweep_markdown(results, title) << "summary: " << sweep_dir
+              << report::sweep_markdown(results, title) << "summary: " << sweep_dir
               << "/summary.{md,csv,json,svg}\n"
               << std::flush;
   };
   if (args.summarize) {  // after the points ran elsewhere (a job array): every one must be done
-    std::vector<study::SweepPointResult> results;
+    std::vector<report::SweepPointResult> results;
     std::string missing;
     for (const auto& p : plan) {
       if (auto rows = finished_rows(p))
@@ -119,7 +119,7 @@ void run_sweep(const SweepArguments& args, const CommandContext& context) {
   // when only ψ or h changes) is built once, and a node made before is taken from the run cache.
   // Every point reads the cache of the sweep's base study, so points also share with each other
   // when they run as separate jobs of an array.
-  std::vector<std::optional<study::SweepPointResult>> results(plan.size());
+  std::vector<std::optional<report::SweepPointResult>> results(plan.size());
   std::vector<const config::LoadedConfig<config::StudyConfig>*> to_run;
   std::vector<std::size_t> to_run_index;
   for (std::size_t i = 0; i < plan.size(); ++i) {
@@ -129,7 +129,7 @@ void run_sweep(const SweepArguments& args, const CommandContext& context) {
     if (auto rows = finished_rows(p)) {
       spdlog::info("sweep point {}/{} ({}) finished before: skipped", i + 1, plan.size(),
                    p.point.label);
-      results[i] = study::SweepPointResult{p.point, p.directory, std::move(*rows)};
+      results[i] = report::SweepPointResult{p.point, p.directory, std::move(*rows)};
       continue;
     }
     spdlog::info("sweep point {}/{}: {}", i + 1, plan.size(), p.point.label);
@@ -146,15 +146,15 @@ void run_sweep(const SweepArguments& args, const CommandContext& context) {
       write_text_atomically(p.directory + "/sweep_point.json",
                             nlohmann::json{{"overrides", p.point.overrides},
                                            {"config_hash", to_hex(p.loaded.hash)},
-                                           {"results", study::results_json(outcomes[j].rows)}}
+                                           {"results", report::results_json(outcomes[j].rows)}}
                                     .dump(2) +
                                 "\n");
-    results[to_run_index[j]] = study::SweepPointResult{p.point, p.directory, outcomes[j].rows};
+    results[to_run_index[j]] = report::SweepPointResult{p.point, p.directory, outcomes[j].rows};
   }
   runtime.comm->barrier();
   // One point of many, or the nodes of one job: the summary comes from --summarize.
   if (args.point >= 0 || !options.nodes.empty()) return;
-  std::vector<study::SweepPointResult> all;
+  std::vector<report::SweepPointResult> all;
   for (auto& result : results)
     if (result) all.push_back(std::move(*result));
   print_summary(all);

@@ -1,15 +1,15 @@
 // `fct transform --model h.pt --in old.h5 --out upgraded.h5`: backfills a stored gallery.
 #include <memory>
 
+#include "framework/backfill/backfill.h"
 #include "framework/cli/command_runtime.h"
 #include "framework/cli/commands.h"
-#include "framework/study/backfill.h"
 
 namespace fct::cli {
 namespace {
 
 struct TransformArguments {
-  study::BackfillJob job;
+  backfill::BackfillJob job;
   config::DistConfig dist;
   bool no_progress = false;
 };
@@ -32,10 +32,10 @@ void add_transform_command(CLI::App& app, const CommandContext& context) {
   add_device_options(*command, args->dist);
   command->callback([args, &context] {
     auto runtime = make_command_runtime(args->dist, context);
-    study::BackfillJob job = args->job;
+    backfill::BackfillJob job = args->job;
     job.device = runtime.device;
     job.show_progress = !args->no_progress;
-    study::run_backfill(job, *runtime.comm);
+    backfill::run_backfill(job, *runtime.comm);
   });
 }
 

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <map>
 
+#include "framework/backfill/backfill.h"
 #include "framework/config/config_writer.h"
 #include "framework/config/result_key.h"
 #include "framework/core/atomic_file.h"
@@ -17,9 +18,8 @@
 #include "framework/data/transforms.h"
 #include "framework/eval/backfill_order.h"
 #include "framework/models/model_file.h"
+#include "framework/report/backfill_curve_report.h"
 #include "framework/store/store_reader.h"
-#include "framework/study/backfill.h"
-#include "framework/study/backfill_curve_report.h"
 #include "framework/study/stage_nodes.h"
 #include "framework/study/store_evaluation.h"
 #include "framework/train/feature_extraction.h"
@@ -141,13 +141,13 @@ graph::StageNode transformed_store_node(const StageEnvironment& env,
   node.label = "backfill " + variant.stage;
   node.links = {{"stores/" + variant.stage + ".h5", "store.h5"}};
   node.build = [env](const graph::NodeBuild& build) {
-    BackfillJob job;
+    backfill::BackfillJob job;
     job.transformation_path = model_in(build.inputs.at(0));
     job.input_path = store_in(build.inputs.at(1));
     job.output_path = store_in(build.directory);
     job.device = env.options.device;
     job.show_progress = env.options.show_progress;
-    run_backfill(job, env.comm);
+    backfill::run_backfill(job, env.comm);
   };
   return node;
 }
@@ -182,7 +182,7 @@ graph::StageNode evaluation_node(const StageEnvironment& env, const config::Stud
     };
     const auto& old_set = set_of(0);
     const auto reference = eval::evaluate_retrieval(env.comm, old_set, old_set, retrieval);
-    std::vector<ResultRow> rows;
+    std::vector<report::ResultRow> rows;
     for (const auto& c : cases) {
       const auto& query = set_of(c.query);
       const auto& gallery = set_of(c.gallery);
@@ -193,7 +193,7 @@ graph::StageNode evaluation_node(const StageEnvironment& env, const config::Stud
         continue;
       }
       const auto result = eval::evaluate_retrieval(env.comm, query, gallery, retrieval);
-      ResultRow row;
+      report::ResultRow row;
       row.case_name = c.name;
       row.description = c.description;
       row.top1 = result.top1;
@@ -204,7 +204,8 @@ graph::StageNode evaluation_node(const StageEnvironment& env, const config::Stud
       rows.push_back(row);
     }
     if (env.comm.rank() == 0)
-      write_text_atomically(build.directory + "/rows.json", results_json(rows).dump(2) + "\n");
+      write_text_atomically(build.directory + "/rows.json",
+                            report::results_json(rows).dump(2) + "\n");
   };
   return node;
 }
@@ -234,8 +235,8 @@ graph::StageNode curves_node(const StageEnvironment& env, const config::StudyCon
     const auto old_set = load_embedding_set(store_in(build.inputs.at(0)));
     const auto reference = eval::evaluate_retrieval(env.comm, old_set, old_set, retrieval);
     const auto new_set = load_embedding_set(store_in(build.inputs.at(1)));
-    std::vector<NamedCurve> curves;
-    std::vector<ResultRow> rows;
+    std::vector<report::NamedCurve> curves;
+    std::vector<report::ResultRow> rows;
     for (std::size_t v = 0; v < variants.size(); ++v) {
       const auto& variant = variants[v];
       const std::string gallery_path = store_in(build.inputs.at(2 + v));
@@ -247,15 +248,15 @@ graph::StageNode curves_node(const StageEnvironment& env, const config::StudyCon
         order_inputs.rows = gallery.embeddings.size(0);
         order_inputs.seed = seed;
         if (order_name == "sigma")
-          order_inputs.sigma =
-              store::StoreReader(gallery_path).read_column(kSigmaColumn, 0, order_inputs.rows);
+          order_inputs.sigma = store::StoreReader(gallery_path)
+                                   .read_column(backfill::kSigmaColumn, 0, order_inputs.rows);
         order_inputs.transformed = gallery.embeddings;
         order_inputs.updated = new_set.embeddings;
         const auto order = eval::compute_backfill_order(order_name, order_inputs);
         eval::BackfillCurveOptions curve_options;
         curve_options.retrieval = retrieval;
         curve_options.steps = steps;
-        NamedCurve named;
+        report::NamedCurve named;
         named.variant = variant.curve_name;
         named.order = order_name;
         named.description = fmt::format("backfilling AUC ({} points): {}", steps + 1,
@@ -264,13 +265,14 @@ graph::StageNode curves_node(const StageEnvironment& env, const config::StudyCon
                                                     curve_options, &reference);
         spdlog::info("backfilling curve {}: AUC top-1 {:.2f}, mAP {:.2f}", named.name(),
                      named.curve.auc_top1(), named.curve.auc_mAP());
-        rows.push_back(auc_row(named));
+        rows.push_back(report::auc_row(named));
         curves.push_back(std::move(named));
       }
     }
     if (env.comm.rank() == 0) {
-      write_backfill_curves(build.directory, curves, title);
-      write_text_atomically(build.directory + "/auc_rows.json", results_json(rows).dump(2) + "\n");
+      report::write_backfill_curves(build.directory, curves, title);
+      write_text_atomically(build.directory + "/auc_rows.json",
+                            report::results_json(rows).dump(2) + "\n");
     }
   };
   return node;
@@ -292,12 +294,13 @@ graph::StageNode table_node(const StageEnvironment& env, const std::string& eval
   node.build = [env, title](const graph::NodeBuild& build) {
     if (env.comm.rank() != 0) return;
     const std::string rows_file = build.inputs.at(0) + "/rows.json";
-    auto rows = results_from_json(read_json_file(rows_file), rows_file);
+    auto rows = report::results_from_json(read_json_file(rows_file), rows_file);
     if (build.inputs.size() > 1) {
       const std::string auc_file = build.inputs[1] + "/auc_rows.json";
-      for (auto& row : results_from_json(read_json_file(auc_file), auc_file)) rows.push_back(row);
+      for (auto& row : report::results_from_json(read_json_file(auc_file), auc_file))
+        rows.push_back(row);
     }
-    write_results(build.directory, rows, title);
+    report::write_results(build.directory, rows, title);
   };
   return node;
 }
@@ -360,9 +363,9 @@ void add_compatibility_nodes(graph::RunNodes& run, const StageEnvironment& env,
   run.add("table", table_node(env, "evaluation", curves, title));
 }
 
-std::vector<ResultRow> read_results(const std::string& run_directory) {
+std::vector<report::ResultRow> read_results(const std::string& run_directory) {
   const std::string path = run_directory + "/results.json";
-  return results_from_json(read_json_file(path), path);
+  return report::results_from_json(read_json_file(path), path);
 }
 
 }  // namespace fct::study

@@ -35,18 +35,18 @@ GridOutcome run_grid(const config::GridConfig& grid, dist::Communicator& comm,
   outcome.plan = report.plan;
   if (options.dry_run || !options.nodes.empty()) return outcome;  // a job: the matrix comes last
   outcome.results = grid_results(grid);
-  if (comm.rank() == 0) write_grid_results(root, outcome.results);
+  if (comm.rank() == 0) report::write_grid_results(root, outcome.results);
   comm.barrier();
   return outcome;
 }
 
-GridResults grid_results(const config::GridConfig& grid) {
-  GridResults results;
+report::GridResults grid_results(const config::GridConfig& grid) {
+  report::GridResults results;
   results.title = "Compatibility grid " + grid.base.config.name;
   for (const auto& m : grid.old_models) results.old_names.push_back(m.name);
   for (const auto& m : grid.new_models) results.new_names.push_back(m.name);
   for (const auto& pair : grid.pairs) {
-    GridCell cell;
+    report::GridCell cell;
     cell.old_name = grid.old_models[pair.old_index].name;
     cell.new_name = grid.new_models[pair.new_index].name;
     cell.directory = grid_pair_directory(grid, pair);

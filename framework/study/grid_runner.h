@@ -5,21 +5,21 @@
 //   side_info/<recipe hash>/                 ψ, one per distinct recipe and old class set
 //   stores/old-<name>.h5 (with ψ), stores/new-<name>.h5
 //   pairs/<old>--<new>/                      BCT (when the pair has it), h ± ψ, backfills, results
-//   grid.{md,csv,json,svg}                   the matrix (framework/study/grid_matrix.h)
+//   grid.{md,csv,json,svg}                   the matrix (framework/report/grid_matrix.h)
 // Every stage keeps the skip rules of stage.h: a grid run again does only what is missing, and a
 // pair added to the file trains only what it does not share.
 #pragma once
 
 #include "framework/config/grid_config.h"
 #include "framework/dist/communicator.h"
-#include "framework/study/grid_matrix.h"
+#include "framework/report/grid_matrix.h"
 #include "framework/study/study_runner.h"
 
 namespace fct::study {
 
 struct GridOutcome {
   std::string run_directory;
-  GridResults results;
+  report::GridResults results;
   double seconds = 0.0;                 // stages run by this invocation
   std::vector<graph::NodeStatus> plan;  // dry runs: every node with its state
 };
@@ -29,6 +29,6 @@ GridOutcome run_grid(const config::GridConfig& grid, dist::Communicator& comm,
 
 // The matrix from the results every pair's table wrote (`fct grid --summarize`, after the jobs of
 // a submitted grid). Throws fct::Error naming a pair whose results are missing.
-GridResults grid_results(const config::GridConfig& grid);
+report::GridResults grid_results(const config::GridConfig& grid);
 
 }  // namespace fct::study

@@ -22,7 +22,7 @@
 #include "framework/config/study_config.h"
 #include "framework/dist/communicator.h"
 #include "framework/graph/stage_graph.h"
-#include "framework/study/results_table.h"
+#include "framework/report/results_table.h"
 #include "framework/study/study_runner.h"
 #include "framework/train/trainer.h"
 
@@ -91,6 +91,6 @@ void add_compatibility_nodes(graph::RunNodes& run, const StageEnvironment& env,
                              const std::string& title);
 
 // The results rows a table node wrote into its run directory.
-std::vector<ResultRow> read_results(const std::string& run_directory);
+std::vector<report::ResultRow> read_results(const std::string& run_directory);
 
 }  // namespace fct::study

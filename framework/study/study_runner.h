@@ -15,7 +15,7 @@
 #include "framework/dist/communicator.h"
 #include "framework/graph/graph_record.h"
 #include "framework/graph/local_executor.h"
-#include "framework/study/results_table.h"
+#include "framework/report/results_table.h"
 
 namespace fct::study {
 
@@ -52,7 +52,7 @@ graph::ExecutionOptions execution_options(const StudyOptions& options,
 
 struct StudyOutcome {
   std::string run_directory;
-  std::vector<ResultRow> rows;
+  std::vector<report::ResultRow> rows;
   double seconds = 0.0;                 // stages built by this invocation
   int built = 0;                        // nodes built (the others were reused)
   bool finished = false;                // its results table was written by this invocation

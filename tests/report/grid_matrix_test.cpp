@@ -1,11 +1,11 @@
 // The grid matrix: rows old models, columns new models, margins old/old and new/new; absent pairs
 // and cases shown as such; CSV one row per pair and case; JSON matrices with nulls; SVG heatmaps
 // with escaped names.
-#include "framework/study/grid_matrix.h"
+#include "framework/report/grid_matrix.h"
 
 #include <gtest/gtest.h>
 
-namespace fct::study {
+namespace fct::report {
 namespace {
 
 ResultRow row(const std::string& name, double top1, double map) {
@@ -68,4 +68,4 @@ TEST(GridMatrix, CsvJsonAndSvg) {
 }
 
 }  // namespace
-}  // namespace fct::study
+}  // namespace fct::report

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "framework/eval/backfill_curve.h"
-#include "framework/study/results_table.h"
+#include "framework/report/results_table.h"
 
-namespace fct::study {
+namespace fct::report {
 
 struct NamedCurve {
   std::string variant;  // the gallery's h: "fct", "fct+si", "fastfill", "fastfill+si"
@@ -33,4 +33,4 @@ std::string backfill_curves_svg(const std::vector<NamedCurve>& curves, const std
 void write_backfill_curves(const std::string& directory, const std::vector<NamedCurve>& curves,
                            const std::string& title);
 
-}  // namespace fct::study
+}  // namespace fct::report

@@ -1,4 +1,4 @@
-#include "framework/study/backfill_apply.h"
+#include "framework/backfill/backfill_apply.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -7,19 +7,19 @@
 #include <optional>
 #include <unordered_map>
 
+#include "framework/backfill/backfill_plan.h"
 #include "framework/core/error.h"
-#include "framework/graph/artifact_cache.h"
 #include "framework/data/batch_loader.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
 #include "framework/dist/fail_together.h"
+#include "framework/graph/artifact_cache.h"
 #include "framework/models/model_file.h"
 #include "framework/store/store_reader.h"
 #include "framework/store/store_updater.h"
-#include "framework/study/backfill_plan.h"
 #include "framework/train/progress_bar.h"
 
-namespace fct::study {
+namespace fct::backfill {
 namespace {
 
 // What apply needs from the store, read on every rank (then the file is closed again, so that
@@ -266,4 +266,4 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Commu
   return summary;
 }
 
-}  // namespace fct::study
+}  // namespace fct::backfill

@@ -1,4 +1,4 @@
-#include "framework/study/grid_matrix.h"
+#include "framework/report/grid_matrix.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include "framework/core/atomic_file.h"
 #include "framework/core/report_text.h"
 
-namespace fct::study {
+namespace fct::report {
 namespace {
 
 // The matrices a reader looks for, in order: the case and how a heading names it.
@@ -204,4 +204,4 @@ void write_grid_results(const std::string& directory, const GridResults& results
   write_text_atomically(directory + "/grid.svg", grid_svg(results));
 }
 
-}  // namespace fct::study
+}  // namespace fct::report

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "framework/config/sweep.h"
-#include "framework/study/results_table.h"
+#include "framework/report/results_table.h"
 
-namespace fct::study {
+namespace fct::report {
 
 struct SweepPointResult {
   config::SweepPoint point;
@@ -29,4 +29,4 @@ std::string sweep_svg(const std::vector<SweepPointResult>& points, const std::st
 void write_sweep_summary(const std::string& directory, const std::vector<SweepPointResult>& points,
                          const std::string& title);
 
-}  // namespace fct::study
+}  // namespace fct::report

@@ -1,4 +1,4 @@
-#include "framework/study/sweep_summary.h"
+#include "framework/report/sweep_summary.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,7 +9,7 @@
 #include "framework/core/atomic_file.h"
 #include "framework/core/report_text.h"
 
-namespace fct::study {
+namespace fct::report {
 namespace {
 
 // Every case that appears in any point, in first-seen order.
@@ -152,4 +152,4 @@ void write_sweep_summary(const std::string& directory, const std::vector<SweepPo
   write_text_atomically(directory + "/summary.svg", sweep_svg(points, key, case_name));
 }
 
-}  // namespace fct::study
+}  // namespace fct::report

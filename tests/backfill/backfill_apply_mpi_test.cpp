@@ -7,6 +7,8 @@
 
 #include <optional>
 
+#include "framework/backfill/backfill_apply.h"
+#include "framework/backfill/backfill_plan.h"
 #include "framework/config/experiment_config.h"
 #include "framework/core/error.h"
 #include "framework/data/dataset_registry.h"
@@ -16,12 +18,10 @@
 #include "framework/models/model_file.h"
 #include "framework/store/store_reader.h"
 #include "framework/store/store_writer.h"
-#include "framework/study/backfill_apply.h"
-#include "framework/study/backfill_plan.h"
 #include "framework/train/feature_extraction.h"
 #include "tests/test_support.h"
 
-namespace fct::study {
+namespace fct::backfill {
 namespace {
 
 constexpr int64_t kItems = 90;
@@ -203,4 +203,4 @@ TEST(BackfillApply, BudgetsFollowThePlanAndMatchFctEmbed) {
 }
 
 }  // namespace
-}  // namespace fct::study
+}  // namespace fct::backfill

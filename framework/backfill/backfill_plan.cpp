@@ -1,4 +1,4 @@
-#include "framework/study/backfill_plan.h"
+#include "framework/backfill/backfill_plan.h"
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -7,14 +7,14 @@
 #include <unordered_map>
 
 #include "framework/core/error.h"
-#include "framework/graph/artifact_cache.h"
 #include "framework/core/provenance.h"
 #include "framework/dist/fail_together.h"
 #include "framework/eval/backfill_order.h"
+#include "framework/graph/artifact_cache.h"
 #include "framework/store/store_reader.h"
 #include "framework/store/store_writer.h"
 
-namespace fct::study {
+namespace fct::backfill {
 namespace {
 
 bool is_backfill_column(const std::string& name) {
@@ -176,4 +176,4 @@ BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communic
   return BackfillPlanSummary{rows, job.order};
 }
 
-}  // namespace fct::study
+}  // namespace fct::backfill

@@ -1,4 +1,4 @@
-#include "framework/study/results_table.h"
+#include "framework/report/results_table.h"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
 
-namespace fct::study {
+namespace fct::report {
 
 std::string format_results_table(const std::vector<ResultRow>& rows) {
   // As wide as the longest case name (AUC rows are longer than the protocol's cases).
@@ -77,4 +77,4 @@ void write_results(const std::string& directory, const std::vector<ResultRow>& r
   write_text_atomically(directory + "/results.md", results_markdown(rows, title));
 }
 
-}  // namespace fct::study
+}  // namespace fct::report

@@ -9,7 +9,7 @@
 
 #include "framework/dist/communicator.h"
 
-namespace fct::study {
+namespace fct::backfill {
 
 // The upgraded store's column of FastFill's predicted uncertainty, float32 [N, 1] (present when h
 // has the σ head).
@@ -32,4 +32,4 @@ struct BackfillSummary {
 
 BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm);
 
-}  // namespace fct::study
+}  // namespace fct::backfill

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace fct::study {
+namespace fct::report {
 
 struct ResultRow {
   std::string case_name;  // "old/old", "new/fct+si", ...
@@ -29,4 +29,4 @@ std::vector<ResultRow> results_from_json(const nlohmann::json& list, const std::
 void write_results(const std::string& directory, const std::vector<ResultRow>& rows,
                    const std::string& title);
 
-}  // namespace fct::study
+}  // namespace fct::report

@@ -22,7 +22,7 @@
 #include "framework/config/experiment_config.h"
 #include "framework/dist/communicator.h"
 
-namespace fct::study {
+namespace fct::backfill {
 
 struct BackfillApplyJob {
   std::string store_path;    // a planned store
@@ -49,4 +49,4 @@ struct BackfillApplySummary {
 // ids (or labels) that the dataset does not have.
 BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Communicator& comm);
 
-}  // namespace fct::study
+}  // namespace fct::backfill

@@ -1,4 +1,4 @@
-#include "framework/study/backfill_curve_report.h"
+#include "framework/report/backfill_curve_report.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include "framework/core/atomic_file.h"
 #include "framework/core/report_text.h"
 
-namespace fct::study {
+namespace fct::report {
 namespace {
 
 // Distinguishable on white, in the order curves come (FCT's, then FastFill's).
@@ -153,4 +153,4 @@ void write_backfill_curves(const std::string& directory, const std::vector<Named
   write_text_atomically(directory + "/backfill_curves.svg", backfill_curves_svg(curves, title));
 }
 
-}  // namespace fct::study
+}  // namespace fct::report

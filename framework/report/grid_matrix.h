@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "framework/study/results_table.h"
+#include "framework/report/results_table.h"
 
-namespace fct::study {
+namespace fct::report {
 
 struct GridCell {
   std::string old_name, new_name;
@@ -38,4 +38,4 @@ std::string grid_svg(const GridResults& results);
 // grid.{md,csv,json,svg} in `directory`, each atomically (rank 0 only).
 void write_grid_results(const std::string& directory, const GridResults& results);
 
-}  // namespace fct::study
+}  // namespace fct::report

@@ -1,4 +1,4 @@
-#include "framework/study/backfill.h"
+#include "framework/backfill/backfill.h"
 
 #include <spdlog/spdlog.h>
 
@@ -12,7 +12,7 @@
 #include "framework/store/store_writer.h"
 #include "framework/train/progress_bar.h"
 
-namespace fct::study {
+namespace fct::backfill {
 BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
   const auto start = std::chrono::steady_clock::now();
   auto h = models::load_transformation(job.transformation_path);
@@ -115,4 +115,4 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
   return summary;
 }
 
-}  // namespace fct::study
+}  // namespace fct::backfill

@@ -14,10 +14,10 @@
 #include <cstdint>
 #include <string>
 
+#include "framework/backfill/backfill.h"  // kSigmaColumn
 #include "framework/dist/communicator.h"
-#include "framework/study/backfill.h"  // kSigmaColumn
 
-namespace fct::study {
+namespace fct::backfill {
 
 // The partial-backfilling columns and attributes (docs/backfilling.md).
 inline constexpr const char* kBackfillPosition = "backfill_position";
@@ -47,4 +47,4 @@ struct BackfillPlanSummary {
 // an order whose inputs are missing (no `sigma` column; no or a mismatched --new-store).
 BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communicator& comm);
 
-}  // namespace fct::study
+}  // namespace fct::backfill
