@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "framework/core/error.h"
 #include "framework/core/preemption.h"
@@ -40,6 +41,33 @@ Decision agree(dist::Communicator& comm, Decision decision) {
   auto value = torch::full({1}, static_cast<int64_t>(decision), torch::kInt64);
   comm.broadcast(value, 0);
   return static_cast<Decision>(value[0].item<int64_t>());
+}
+
+// The node's exclusive lock, on rank 0 (empty elsewhere). While another process holds it (it is
+// building the node), every rank sleeps and asks again: the wait lasts as long as someone else's
+// training, so it must not be one collective, which would run into the communicator's timeout on
+// the ranks that wait in it.
+std::optional<FileLock> lock_node(ArtifactCache& cache, dist::Communicator& comm,
+                                  const StageNode& stage, const std::string& key,
+                                  const std::string& progress, std::chrono::milliseconds poll) {
+  const bool rank0 = comm.rank() == 0;
+  const auto start = std::chrono::steady_clock::now();
+  auto next_note = start;
+  for (;;) {
+    std::optional<FileLock> lock;
+    if (rank0) lock = cache.try_lock(stage.kind, key, FileLock::Mode::kExclusive);
+    auto held = torch::full({1}, lock ? 1 : 0, torch::kInt64);
+    comm.broadcast(held, 0);
+    if (held[0].item<int64_t>() == 1) return lock;
+    if (std::chrono::steady_clock::now() >= next_note) {
+      spdlog::info(
+          "stage {} {}: another run is building it (cache {}/{}); waiting{}", progress, stage.label,
+          stage.kind, short_key(key),
+          next_note == start ? "" : fmt::format(" ({:.0f} s so far)", seconds_since(start)));
+      next_note += std::chrono::minutes(1);
+    }
+    std::this_thread::sleep_for(poll);
+  }
 }
 
 nlohmann::json node_record(const GraphNode& node, double seconds) {
@@ -110,15 +138,10 @@ ExecutionReport execute_locally(const StageGraph& graph, dist::Communicator& com
     }
 
     const bool selected = !options.selected || options.selected(node);
-    std::optional<FileLock> lock;
+    std::optional<FileLock> lock = lock_node(cache, comm, stage, node.key,
+                                             fmt::format("{}/{}", index, total), options.lock_poll);
     Decision decision = Decision::kReuse;
     if (rank0) {
-      lock = cache.try_lock(stage.kind, node.key, FileLock::Mode::kExclusive);
-      if (!lock) {
-        spdlog::info("stage {}/{} {}: another run is building it (cache {}/{}); waiting", index,
-                     total, stage.label, stage.kind, short_key(node.key));
-        lock = cache.lock(stage.kind, node.key, FileLock::Mode::kExclusive);
-      }
       if (cache.contains(stage.kind, node.key))
         decision = Decision::kReuse;
       else if (!selected)

@@ -8,6 +8,7 @@
 // the next attempt resumes from.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ struct ExecutionOptions {
   // Plan only: report each node's state (ExecutionReport::plan, on rank 0); write and build
   // nothing.
   bool dry_run = false;
+  // How often the ranks ask again for a node another process is building.
+  std::chrono::milliseconds lock_poll{1000};
   // A line that the caller prints when a node is not selected and not cached.
   std::function<std::string(const GraphNode&)> missing_hint;
 };

@@ -19,40 +19,16 @@
 #include "framework/store/store_reader.h"
 #include "framework/store/store_writer.h"
 #include "framework/train/feature_extraction.h"
+#include "tests/mpi_shared_dir.h"
 #include "tests/test_support.h"
 
 namespace fct::backfill {
 namespace {
 
+using fct::testing::mpi_rank;
+using fct::testing::SharedDir;
+
 constexpr int64_t kItems = 90;
-
-int rank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
-
-std::string broadcast(std::string text) {
-  int size = static_cast<int>(text.size());
-  MPI_Bcast(&size, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  text.resize(static_cast<std::size_t>(size));
-  MPI_Bcast(text.data(), size, MPI_CHAR, 0, MPI_COMM_WORLD);
-  return text;
-}
-
-class SharedDir {
- public:
-  SharedDir() {
-    if (rank() == 0) own_.emplace("fct-backfill-study");
-    path_ = broadcast(rank() == 0 ? own_->path() : "");
-  }
-  ~SharedDir() { MPI_Barrier(MPI_COMM_WORLD); }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::optional<fct::testing::ScratchDir> own_;
-  std::string path_;
-};
 
 config::ModelConfig tiny_model() {
   config::ModelConfig model;
@@ -64,7 +40,7 @@ config::ModelConfig tiny_model() {
 
 // An untrained model file (rank 0 writes it; every rank returns once it exists).
 void write_model(const std::string& path, uint64_t seed) {
-  if (rank() == 0) {
+  if (mpi_rank() == 0) {
     torch::manual_seed(seed);
     auto model = models::make_embedding_model(tiny_model(), 1, 10);
     models::save_model_file(path, *model,
@@ -107,7 +83,7 @@ void write_upgraded(const std::string& reference, const std::string& path) {
   attributes["model_hash"] = "00000000000000ab";
   store::StoreWriter writer(MPI_COMM_WORLD, path, layout, attributes);
   store::StoreRows rows;
-  if (rank() == 0) {
+  if (mpi_rank() == 0) {
     rows = in.read_all();
     rows.embeddings = rows.embeddings * 0.5f - 1.0f;
     rows.extra["sigma"] = (torch::arange(kItems, torch::kFloat32) * 37 % 11).reshape({-1, 1});
@@ -123,7 +99,7 @@ bool close_to(const torch::Tensor& a, const torch::Tensor& b) {
 }
 
 TEST(BackfillApply, BudgetsFollowThePlanAndMatchFctEmbed) {
-  SharedDir dir;
+  SharedDir dir("fct-backfill-study");
   auto comm = dist::make_communicator("mpi", {});
   write_model(dir.file("new.pt"), 1);
   write_reference(*comm, dir.file("new.pt"), dir.file("reference.h5"));

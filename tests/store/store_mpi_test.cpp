@@ -13,16 +13,15 @@
 #include "framework/store/store_reader.h"
 #include "framework/store/store_updater.h"
 #include "framework/store/store_writer.h"
+#include "tests/mpi_shared_dir.h"
 #include "tests/test_support.h"
 
 namespace fct::store {
 namespace {
 
-int rank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
+using fct::testing::broadcast_text;
+using fct::testing::mpi_rank;
+using fct::testing::SharedDir;
 
 int world() {
   int w = 1;
@@ -30,48 +29,11 @@ int world() {
   return w;
 }
 
-std::string broadcast(std::string text) {
-  int size = static_cast<int>(text.size());
-  MPI_Bcast(&size, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  text.resize(static_cast<std::size_t>(size));
-  MPI_Bcast(text.data(), size, MPI_CHAR, 0, MPI_COMM_WORLD);
-  return text;
-}
-
 bool all_ranks(bool value) {
   int mine = value ? 1 : 0, all = 0;
   MPI_Allreduce(&mine, &all, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   return all == 1;
 }
-
-// A scratch directory that every rank names the same: rank 0 owns it, everyone receives its path.
-class SharedDir {
- public:
-  SharedDir() {
-    if (rank() == 0) own_.emplace("fct-store-test");
-    path_ = broadcast(rank() == 0 ? own_->path() : "");
-  }
-  ~SharedDir() {
-    MPI_Barrier(MPI_COMM_WORLD);  // nobody still uses it when rank 0 removes it
-  }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-  const std::string& path() const { return path_; }
-  // The names of the files under the directory (recursively, relative).
-  std::vector<std::string> files() const {
-    std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::recursive_directory_iterator(path_)) {
-      if (entry.is_regular_file()) {
-        names.push_back(std::filesystem::relative(entry.path(), path_).string());
-      }
-    }
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  std::optional<fct::testing::ScratchDir> own_;
-  std::string path_;
-};
 
 std::string error_of(const std::function<void()>& action) {
   try {
@@ -141,12 +103,12 @@ StoreRows slice(const StoreRows& rows, int64_t begin, int64_t end) {
 // (so the ranks need different numbers of chunks), rank 0 in reverse order, rank 1 starting one
 // round late (an empty round first); ranks out of chunks pass empty rows.
 void write_all(StoreWriter& writer, const StoreLayout& layout) {
-  const auto [begin, end] = rank_rows(layout.rows, rank(), world());
-  const int64_t chunk = 2 + 3 * rank();
+  const auto [begin, end] = rank_rows(layout.rows, mpi_rank(), world());
+  const int64_t chunk = 2 + 3 * mpi_rank();
   std::vector<std::pair<int64_t, int64_t>> chunks;
-  if (rank() == 1) chunks.emplace_back(0, 0);  // an empty round first
+  if (mpi_rank() == 1) chunks.emplace_back(0, 0);  // an empty round first
   for (int64_t b = begin; b < end; b += chunk) chunks.emplace_back(b, std::min(end, b + chunk));
-  if (rank() == 0) std::reverse(chunks.begin(), chunks.end());
+  if (mpi_rank() == 0) std::reverse(chunks.begin(), chunks.end());
   int64_t mine = static_cast<int64_t>(chunks.size()), rounds = 0;
   MPI_Allreduce(&mine, &rounds, 1, MPI_INT64_T, MPI_MAX, MPI_COMM_WORLD);
   const StoreRows all = expected_rows(layout, 0, layout.rows);
@@ -216,7 +178,7 @@ void expect_store(const std::string& path, const StoreLayout& layout,
 }
 
 TEST(StoreWriter, RoundTripUnevenRowsAndRounds) {
-  SharedDir dir;
+  SharedDir dir("fct-store-test");
   for (int64_t rows : {int64_t{47}, int64_t{2}}) {
     const std::string path = dir.file("sub/dir/store_" + std::to_string(rows) + ".h5");
     const StoreLayout layout = full_layout(rows);
@@ -231,7 +193,7 @@ TEST(StoreWriter, RoundTripUnevenRowsAndRounds) {
 }
 
 TEST(StoreWriter, RoundTripWithoutSideInfoAndEmptyStore) {
-  SharedDir dir;
+  SharedDir dir("fct-store-test");
   for (int64_t rows : {int64_t{1}, int64_t{0}}) {  // ranks without any row; a store of no rows
     StoreLayout layout;
     layout.rows = rows;
@@ -251,7 +213,7 @@ TEST(StoreWriter, RoundTripWithoutSideInfoAndEmptyStore) {
 }
 
 TEST(StoreWriter, SplitsLargeBlocksIntoSeveralCollectiveTransfers) {
-  SharedDir dir;
+  SharedDir dir("fct-store-test");
   const std::string path = dir.file("split.h5");
   const StoreLayout layout = full_layout(61);
   const int64_t previous = detail::set_max_transfer_bytes(52);  // a few rows per transfer
@@ -265,12 +227,12 @@ TEST(StoreWriter, SplitsLargeBlocksIntoSeveralCollectiveTransfers) {
 }
 
 TEST(StoreWriter, NothingAtThePathBeforeCommit) {
-  SharedDir dir;
+  SharedDir dir("fct-store-test");
   const std::string path = dir.file("store.h5");
   const StoreLayout layout = full_layout(23);
   StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
   const std::string temporary = writer.temporary_path();
-  EXPECT_EQ(broadcast(temporary), temporary) << "the ranks name different temporaries";
+  EXPECT_EQ(broadcast_text(temporary), temporary) << "the ranks name different temporaries";
   EXPECT_EQ(std::filesystem::path(temporary).parent_path(), std::filesystem::path(dir.path()));
   EXPECT_FALSE(std::filesystem::exists(path));
   EXPECT_TRUE(std::filesystem::exists(temporary));
@@ -288,9 +250,9 @@ TEST(StoreWriter, NothingAtThePathBeforeCommit) {
 }
 
 TEST(StoreWriter, AbandonedWriterLeavesNothingAndKeepsThePreviousFile) {
-  SharedDir dir;
+  SharedDir dir("fct-store-test");
   const std::string path = dir.file("store.h5");
-  if (rank() == 0) fct::testing::write_text_file(path, "previous version");
+  if (mpi_rank() == 0) fct::testing::write_text_file(path, "previous version");
   MPI_Barrier(MPI_COMM_WORLD);
   const StoreLayout layout = full_layout(30);
   std::string temporary;
@@ -298,7 +260,7 @@ TEST(StoreWriter, AbandonedWriterLeavesNothingAndKeepsThePreviousFile) {
   try {
     StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
     temporary = writer.temporary_path();
-    const auto [begin, end] = rank_rows(layout.rows, rank(), world());
+    const auto [begin, end] = rank_rows(layout.rows, mpi_rank(), world());
     writer.write_rows(begin, expected_rows(layout, begin, std::min(end, begin + 2)));
     EXPECT_TRUE(std::filesystem::exists(temporary));
     throw std::runtime_error("injected failure on every rank");
@@ -314,11 +276,11 @@ TEST(StoreWriter, AbandonedWriterLeavesNothingAndKeepsThePreviousFile) {
 }
 
 TEST(StoreWriter, WrongRowsOnOneRankThrowOnEveryRank) {
-  SharedDir dir;
+  SharedDir dir("fct-store-test");
   const std::string path = dir.file("store.h5");
   const StoreLayout layout = full_layout(20);
   const int bad = world() - 1;
-  const auto [begin, end] = rank_rows(layout.rows, rank(), world());
+  const auto [begin, end] = rank_rows(layout.rows, mpi_rank(), world());
   const StoreRows good = expected_rows(layout, begin, end);
   std::string temporary;
   {
@@ -328,7 +290,7 @@ TEST(StoreWriter, WrongRowsOnOneRankThrowOnEveryRank) {
                              int64_t bad_first_row = -1) {
       StoreRows rows = good;
       int64_t first_row = begin;
-      if (rank() == bad) {
+      if (mpi_rank() == bad) {
         spoil(rows);
         if (bad_first_row >= 0) first_row = bad_first_row;
       }
@@ -336,7 +298,7 @@ TEST(StoreWriter, WrongRowsOnOneRankThrowOnEveryRank) {
     };
     const auto expect_named = [&](const std::string& message, const std::string& column,
                                   const std::string& detail) {
-      if (rank() == bad) {
+      if (mpi_rank() == bad) {
         EXPECT_NE(message.find(path), std::string::npos) << message;
         EXPECT_NE(message.find("'" + column + "'"), std::string::npos) << message;
         EXPECT_NE(message.find(detail), std::string::npos) << message;
@@ -360,7 +322,7 @@ TEST(StoreWriter, WrongRowsOnOneRankThrowOnEveryRank) {
                  "zeta", "got float32 [");
     const std::string outside =
         attempt([&](StoreRows& r) { r = expected_rows(layout, 18, 21); }, 18);
-    if (rank() == bad) {
+    if (mpi_rank() == bad) {
       EXPECT_NE(outside.find("rows [18, 21) are outside the store's 20 rows"), std::string::npos)
           << outside;
     }
@@ -373,12 +335,12 @@ TEST(StoreWriter, WrongRowsOnOneRankThrowOnEveryRank) {
 }
 
 TEST(StoreWriter, CommitRefusesMissingOrTwiceWrittenRows) {
-  SharedDir dir;
+  SharedDir dir("fct-store-test");
   const std::string path = dir.file("store.h5");
   StoreLayout layout;
   layout.rows = 10;
   layout.embedding_dim = 2;
-  const auto [begin, end] = rank_rows(layout.rows, rank(), world());
+  const auto [begin, end] = rank_rows(layout.rows, mpi_rank(), world());
   for (bool overlap : {false, true}) {
     std::string temporary;
     std::string message;
@@ -386,9 +348,9 @@ TEST(StoreWriter, CommitRefusesMissingOrTwiceWrittenRows) {
       StoreWriter writer(MPI_COMM_WORLD, path, layout, {});
       temporary = writer.temporary_path();
       // The last rank leaves out its last row, or writes its first row twice.
-      const int64_t stop = rank() == world() - 1 && !overlap ? end - 1 : end;
+      const int64_t stop = mpi_rank() == world() - 1 && !overlap ? end - 1 : end;
       writer.write_rows(begin, expected_rows(layout, begin, stop));
-      if (overlap && rank() == world() - 1) {
+      if (overlap && mpi_rank() == world() - 1) {
         writer.write_rows(begin, expected_rows(layout, begin, begin + 1));
       } else if (overlap) {
         writer.write_rows(0, StoreRows{});
@@ -413,11 +375,11 @@ TEST(StoreWriter, CommitRefusesMissingOrTwiceWrittenRows) {
 }
 
 TEST(StoreWriter, RanksMustPassTheSameArguments) {
-  SharedDir dir;
+  SharedDir dir("fct-store-test");
   const std::string path = dir.file("store.h5");
   StoreLayout layout = full_layout(8);
   Attributes attributes = test_attributes();
-  if (rank() == world() - 1) attributes["config"] += "changed: 1\n";
+  if (mpi_rank() == world() - 1) attributes["config"] += "changed: 1\n";
   std::string message =
       error_of([&] { StoreWriter writer(MPI_COMM_WORLD, path, layout, attributes); });
   EXPECT_NE(message.find("different values for the attribute(s) 'config'"), std::string::npos)
@@ -425,16 +387,16 @@ TEST(StoreWriter, RanksMustPassTheSameArguments) {
   EXPECT_NE(message.find(path), std::string::npos) << message;
 
   attributes = test_attributes();
-  if (rank() == 0) attributes.erase("split");
+  if (mpi_rank() == 0) attributes.erase("split");
   message = error_of([&] { StoreWriter writer(MPI_COMM_WORLD, path, layout, attributes); });
   EXPECT_NE(message.find("different attribute names"), std::string::npos) << message;
 
-  if (rank() == 0) layout.side_info_dim = 4;
+  if (mpi_rank() == 0) layout.side_info_dim = 4;
   message = error_of([&] { StoreWriter writer(MPI_COMM_WORLD, path, layout, {}); });
   EXPECT_NE(message.find("different layouts"), std::string::npos) << message;
 
   message = error_of([&] {
-    StoreWriter writer(MPI_COMM_WORLD, dir.file("rank" + std::to_string(rank()) + ".h5"),
+    StoreWriter writer(MPI_COMM_WORLD, dir.file("rank" + std::to_string(mpi_rank()) + ".h5"),
                        full_layout(8), {});
   });
   EXPECT_NE(message.find("different paths"), std::string::npos) << message;
@@ -442,7 +404,7 @@ TEST(StoreWriter, RanksMustPassTheSameArguments) {
 }
 
 TEST(StoreWriter, RejectsInvalidLayoutsAndAttributes) {
-  SharedDir dir;
+  SharedDir dir("fct-store-test");
   const std::string path = dir.file("store.h5");
   const auto message_for = [&](StoreLayout layout, Attributes attributes) {
     return error_of([&] { StoreWriter writer(MPI_COMM_WORLD, path, layout, attributes); });
@@ -463,14 +425,14 @@ TEST(StoreWriter, RejectsInvalidLayoutsAndAttributes) {
 
 // h5py (Debian's /usr/bin/python3) reads the store as is: names, shapes, dtypes, str attributes.
 TEST(StoreWriter, H5pyReadsTheStore) {
-  SharedDir dir;
+  SharedDir dir("fct-store-test");
   const std::string python = "/usr/bin/python3";
   bool have_h5py = false;
-  if (rank() == 0) {
+  if (mpi_rank() == 0) {
     have_h5py = std::filesystem::exists(python) &&
                 fct::testing::run_command({python, "-c", "import h5py, numpy"}, 60).exit_code == 0;
   }
-  if (!all_ranks(broadcast(have_h5py ? "1" : "0") == "1")) {
+  if (!all_ranks(broadcast_text(have_h5py ? "1" : "0") == "1")) {
     GTEST_SKIP() << python << " has no h5py";
   }
   const std::string path = dir.file("store.h5");
@@ -480,7 +442,7 @@ TEST(StoreWriter, H5pyReadsTheStore) {
     write_all(writer, layout);
     writer.commit();
   }
-  if (rank() == 0) {
+  if (mpi_rank() == 0) {
     fct::testing::write_text_file(dir.file("config.txt"), long_config());
     fct::testing::write_text_file(dir.file("check.py"), R"(
 import sys, h5py, numpy as np
@@ -517,7 +479,7 @@ with h5py.File(sys.argv[1], "r") as f:
 
 // Width 0 in the layout: an int64 [N] extra column, written and read back like the others.
 TEST(StoreWriter, RoundTripWithInt64ExtraColumns) {
-  SharedDir dir;
+  SharedDir dir("fct-store-test");
   const std::string path = dir.file("int64.h5");
   StoreLayout layout = full_layout(29);
   layout.extra_columns.emplace_back("position", 0);
@@ -533,7 +495,7 @@ TEST(StoreWriter, RoundTripWithInt64ExtraColumns) {
   EXPECT_EQ(position.scalar_type(), torch::kInt64);
   EXPECT_EQ(position.sizes().vec(), (std::vector<int64_t>{6}));
   // A float tensor for an int64 column is refused on every rank.
-  SharedDir other;
+  SharedDir other("fct-store-test");
   layout.rows = 4;
   const std::string message = error_of([&] {
     StoreWriter writer(MPI_COMM_WORLD, other.file("bad.h5"), layout, test_attributes());
@@ -578,7 +540,7 @@ std::string file_bytes(const std::string& path) {
 // those rows change, the store reopens with them, and no byte outside the datasets' raw data (the
 // HDF5 metadata) differs — Note [In-place store updates].
 TEST(StoreUpdater, ScatteredRowsChangeOnlyTheirRawData) {
-  SharedDir dir;
+  SharedDir dir("fct-store-test");
   const std::string path = dir.file("update.h5");
   StoreLayout layout = full_layout(53);
   layout.extra_columns.emplace_back("position", 0);
@@ -587,7 +549,7 @@ TEST(StoreUpdater, ScatteredRowsChangeOnlyTheirRawData) {
     write_all(writer, layout);
     writer.commit();
   }
-  if (rank() == 0) {
+  if (mpi_rank() == 0) {
     const std::string before = file_bytes(path);
     StoreRows expected = expected_rows(layout, 0, layout.rows);
     const torch::Tensor rows = torch::tensor({17, 3, 4, 5, 52, 0, 31}, torch::kInt64);
@@ -628,7 +590,7 @@ TEST(StoreUpdater, ScatteredRowsChangeOnlyTheirRawData) {
 }
 
 TEST(StoreUpdater, WrongInputWritesNothing) {
-  SharedDir dir;
+  SharedDir dir("fct-store-test");
   const std::string path = dir.file("refuse.h5");
   StoreLayout layout = full_layout(12);
   layout.extra_columns.emplace_back("position", 0);
@@ -637,7 +599,7 @@ TEST(StoreUpdater, WrongInputWritesNothing) {
     write_all(writer, layout);
     writer.commit();
   }
-  if (rank() == 0) {
+  if (mpi_rank() == 0) {
     const std::string before = file_bytes(path);
     {
       StoreUpdater updater(path);
