@@ -43,10 +43,10 @@ Decision agree(dist::Communicator& comm, Decision decision) {
   return static_cast<Decision>(value[0].item<int64_t>());
 }
 
-// The node's exclusive lock, on rank 0 (empty elsewhere). While another process holds it (it is
-// building the node), every rank sleeps and asks again: the wait lasts as long as someone else's
-// training, so it must not be one collective, which would run into the communicator's timeout on
-// the ranks that wait in it.
+// The node's lock, on rank 0 (empty elsewhere): exclusive, or shared when the node is complete and
+// other runs read it. While another process holds it exclusively (it is building the node), every
+// rank sleeps and asks again: the wait lasts as long as someone else's training, so it must not be
+// one collective, which would run into the communicator's timeout on the ranks that wait in it.
 std::optional<FileLock> lock_node(ArtifactCache& cache, dist::Communicator& comm,
                                   const StageNode& stage, const std::string& key,
                                   const std::string& progress, std::chrono::milliseconds poll) {
@@ -55,7 +55,15 @@ std::optional<FileLock> lock_node(ArtifactCache& cache, dist::Communicator& comm
   auto next_note = start;
   for (;;) {
     std::optional<FileLock> lock;
-    if (rank0) lock = cache.try_lock(stage.kind, key, FileLock::Mode::kExclusive);
+    if (rank0) {
+      lock = cache.try_lock(stage.kind, key, FileLock::Mode::kExclusive);
+      // Another run that has published the node, or reads it, holds it shared until it ends:
+      // read it too rather than wait for that run to finish.
+      if (!lock && cache.contains(stage.kind, key)) {
+        lock = cache.try_lock(stage.kind, key, FileLock::Mode::kShared);
+        if (lock && !cache.contains(stage.kind, key)) lock.reset();  // collected in between
+      }
+    }
     auto held = torch::full({1}, lock ? 1 : 0, torch::kInt64);
     comm.broadcast(held, 0);
     if (held[0].item<int64_t>() == 1) return lock;

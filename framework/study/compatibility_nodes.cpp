@@ -46,7 +46,7 @@ graph::StageNode feature_cache_node(const StageEnvironment& env, const config::S
   node.config = fmt::format("views {}\nseed {}\n{}", views, study.seed, config::result_key(data));
   node.inputs = {ids.old_model, ids.side_info_model, ids.new_model};
   node.label = "feature cache";
-  node.links = {{"features/train.h5", "train.h5"}};
+  node.links = {feature_cache_link()};
   const int64_t batch_size = study.new_model.schedule.eval_batch_size;
   const std::string study_yaml = config::to_yaml(study);
   const auto seed = static_cast<uint64_t>(study.seed);
@@ -68,7 +68,7 @@ graph::StageNode feature_cache_node(const StageEnvironment& env, const config::S
     extraction.show_progress = env.options.show_progress;
     extraction.label = "feature cache";
     train::write_embeddings(env.comm, *dataset, data::train_transform(data), encoders,
-                            build.directory + "/train.h5",
+                            feature_cache_in(build.directory),
                             {{"model", "feature cache"},
                              {"model_hash", old_model.hash},
                              {"side_info_model_hash", side_model.hash},
@@ -124,7 +124,7 @@ graph::StageNode transformation_node(const StageEnvironment& env, const config::
     paths.new_model = model_in(build.inputs.at(2));
     paths.val_old_store = store_in(build.inputs.at(3));
     paths.val_new_store = store_in(build.inputs.at(4));
-    if (build.inputs.size() > 5) paths.feature_cache = build.inputs[5] + "/train.h5";
+    if (build.inputs.size() > 5) paths.feature_cache = feature_cache_in(build.inputs[5]);
     train::train_transformation(run, transformation, side_info, paths, env.comm,
                                 trainer_options(env, run, build));
   };
@@ -139,7 +139,7 @@ graph::StageNode transformed_store_node(const StageEnvironment& env,
   node.kind = "transformed_store";
   node.inputs = {h_id, old_store_id};
   node.label = "backfill " + variant.stage;
-  node.links = {{"stores/" + variant.stage + ".h5", "store.h5"}};
+  node.links = {store_link(variant.stage)};
   node.build = [env](const graph::NodeBuild& build) {
     backfill::BackfillJob job;
     job.transformation_path = model_in(build.inputs.at(0));
@@ -289,8 +289,7 @@ graph::StageNode table_node(const StageEnvironment& env, const std::string& eval
   node.inputs = {evaluation_id};
   if (!curves_id.empty()) node.inputs.push_back(curves_id);
   node.label = "results table";
-  for (const char* file : {"results.json", "results.csv", "results.md"})
-    node.links.push_back({file, file});
+  node.links = result_links();
   node.build = [env, title](const graph::NodeBuild& build) {
     if (env.comm.rank() != 0) return;
     const std::string rows_file = build.inputs.at(0) + "/rows.json";
@@ -364,7 +363,7 @@ void add_compatibility_nodes(graph::RunNodes& run, const StageEnvironment& env,
 }
 
 std::vector<report::ResultRow> read_results(const std::string& run_directory) {
-  const std::string path = run_directory + "/results.json";
+  const std::string path = results_json_in(run_directory);
   return report::results_from_json(read_json_file(path), path);
 }
 

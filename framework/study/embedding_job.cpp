@@ -41,8 +41,8 @@ void run_embedding_job(const EmbeddingJob& job, dist::Communicator& comm) {
   options.device = job.device;
   options.show_progress = job.show_progress;
   options.label = "embed " + model.info.name;
-  train::write_embeddings(comm, *dataset, data::eval_transform(job.data), encoders,
-                          job.output_path, attributes, options);
+  train::write_embeddings(comm, *dataset, data::eval_transform(job.data), encoders, job.output_path,
+                          attributes, options);
   spdlog::info("embedded {} {} samples with {} into {}", dataset->size(), job.split,
                model.info.name, job.output_path);
 }

@@ -34,10 +34,6 @@ train::TrainerOptions trainer_options(const StageEnvironment& env,
   return options;
 }
 
-std::string model_in(const std::string& node_directory) {
-  return train::model_path(node_directory);
-}
-
 graph::StageNode supervised_model_node(const StageEnvironment& env, const std::string& kind,
                                        const config::StudyConfig& study,
                                        const std::string& seed_name,

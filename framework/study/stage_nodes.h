@@ -23,6 +23,7 @@
 #include "framework/dist/communicator.h"
 #include "framework/graph/stage_graph.h"
 #include "framework/report/results_table.h"
+#include "framework/study/run_layout.h"
 #include "framework/study/study_runner.h"
 #include "framework/train/trainer.h"
 
@@ -40,10 +41,6 @@ struct StageEnvironment {
 train::TrainerOptions trainer_options(const StageEnvironment& env,
                                       const config::ExperimentConfig& experiment,
                                       const graph::NodeBuild& build);
-
-// The model file in a node's directory, and the store file in a store node's directory.
-std::string model_in(const std::string& node_directory);
-std::string store_in(const std::string& node_directory);
 
 // A supervised φ. `seed_name` draws its seed ("old", "new", "old:<grid name>"); the study's name
 // is not part of the result.

@@ -6,10 +6,6 @@
 
 namespace fct::study {
 
-std::string store_in(const std::string& node_directory) {
-  return node_directory + "/store.h5";
-}
-
 graph::StageNode store_node(const StageEnvironment& env, const config::StudyConfig& study,
                             const std::string& label, const std::string& model_id,
                             const std::string& side_info_id) {

@@ -34,21 +34,20 @@ graph::RunNodes study_run_nodes(const StageEnvironment& env, const config::Study
                                 const std::string& run_directory) {
   graph::RunNodes run;
   run.run_directory = run_directory;
-  run.add("old",
-          linked(supervised_model_node(env, "old", study, "old", study.old_model), {{"old", ""}}));
+  run.add("old", linked(supervised_model_node(env, "old", study, "old", study.old_model),
+                        {model_link("old")}));
   run.add("side_info",
           linked(side_info_model_node(env, study, study.old_model.classes, study.side_info),
-                 {{"side_info", ""}}));
-  run.add("new",
-          linked(supervised_model_node(env, "new", study, "new", study.new_model), {{"new", ""}}));
-  run.add("bct", linked(bct_model_node(env, study, "bct", study.bct_model, "old"), {{"bct", ""}}));
+                 {model_link("side_info")}));
+  run.add("new", linked(supervised_model_node(env, "new", study, "new", study.new_model),
+                        {model_link("new")}));
+  run.add("bct",
+          linked(bct_model_node(env, study, "bct", study.bct_model, "old"), {model_link("bct")}));
   // The old gallery carries ψ beside φ_old, as FCT stores it.
-  run.add("stores/old", linked(store_node(env, study, "old", "old", "side_info"),
-                               {{"stores/old.h5", "store.h5"}}));
-  run.add("stores/new",
-          linked(store_node(env, study, "new", "new", ""), {{"stores/new.h5", "store.h5"}}));
-  run.add("stores/bct",
-          linked(store_node(env, study, "bct", "bct", ""), {{"stores/bct.h5", "store.h5"}}));
+  run.add("stores/old",
+          linked(store_node(env, study, "old", "old", "side_info"), {store_link("old")}));
+  run.add("stores/new", linked(store_node(env, study, "new", "new", ""), {store_link("new")}));
+  run.add("stores/bct", linked(store_node(env, study, "bct", "bct", ""), {store_link("bct")}));
   PairNodeIds ids{"old", "side_info", "new", "bct", "stores/old", "stores/new", "stores/bct"};
   add_compatibility_nodes(run, env, study, ids, "FCT study " + study.name);
   return run;
@@ -93,10 +92,10 @@ std::vector<graph::RunNodes> grid_run_nodes(const StageEnvironment& env,
   for (const auto& m : grid.old_models)
     shared.add("stores/old-" + m.name,
                linked(store_node(env, base, "old-" + m.name, old_id(m), side_id(m)),
-                      {{"stores/old-" + m.name + ".h5", "store.h5"}}));
+                      {store_link("old-" + m.name)}));
   for (const auto& m : grid.new_models)
     shared.add("stores/new-" + m.name, linked(store_node(env, base, "new-" + m.name, new_id(m), ""),
-                                              {{"stores/new-" + m.name + ".h5", "store.h5"}}));
+                                              {store_link("new-" + m.name)}));
 
   for (const auto& pair : grid.pairs) {
     const auto& o = grid.old_models[pair.old_index];
@@ -115,10 +114,10 @@ std::vector<graph::RunNodes> grid_run_nodes(const StageEnvironment& env,
     if (pair.bct) {
       run.add("bct", linked(labelled(bct_model_node(env, study, "bct", study.bct_model, "old"),
                                      "bct model " + n.name),
-                            {{"bct", ""}}));
+                            {model_link("bct")}));
       run.add("stores/bct",
               linked(store_node(env, study, "bct " + o.name + "->" + n.name, "bct", ""),
-                     {{"stores/bct.h5", "store.h5"}}));
+                     {store_link("bct")}));
       ids.bct_model = "bct";
       ids.bct_store = "stores/bct";
     }

@@ -1,9 +1,11 @@
 // The local executor under mpirun (2 and 3 ranks) while another process builds a node it needs:
 // the run waits for as long as that build takes — here many times the communicator's timeout, as
 // a second `fct run` waits for another's hours-long training — and then reuses what was published;
-// if the holder gives up without publishing, this run builds the node itself.
+// if the holder gives up without publishing, this run builds the node itself. A process that only
+// reads a published node (holds it shared until its own run ends) does not hold the run up.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <thread>
@@ -105,6 +107,46 @@ TEST_P(LocalExecutorWaiting, OutlastsTheCollectiveTimeoutThenReusesOrBuilds) {
     EXPECT_EQ(read_text_file(dir.file("run/old/model.txt")),
               other_publishes ? "built by the other run" : "built by the run");
     EXPECT_TRUE(cache.contains("store", keys.at("store")));
+  }
+}
+
+TEST(LocalExecutorReading, ANodeAnotherRunReadsIsReusedWithoutWaitingForThatRun) {
+  SharedDir dir("fct-executor-read");
+  auto comm = short_timeout_communicator();
+  int builds = 0;
+  StageGraph graph;
+  const auto keys = graph.add_run(run(dir.file("run"), builds));
+  ExecutionOptions options;
+  options.artifacts_dir = dir.file("cache");
+  options.lock_poll = std::chrono::milliseconds(100);
+  ArtifactCache cache(options.artifacts_dir);
+  // The other run built "old" and reads it until told to stop (at most 30 s, if this run waits).
+  std::atomic<bool> reader_gave_up{false};
+  std::promise<void> stop_reading;
+  std::future<void> reader;
+  if (mpi_rank() == 0) {
+    write_text_file(cache.begin("old", keys.at("old")) + "/model.txt", "built by the other run");
+    cache.publish("old", keys.at("old"), nlohmann::json::object());
+    auto shared =
+        std::make_shared<FileLock>(cache.lock("old", keys.at("old"), FileLock::Mode::kShared));
+    reader = std::async(
+        std::launch::async, [shared, stop = stop_reading.get_future(), &reader_gave_up]() mutable {
+          if (stop.wait_for(std::chrono::seconds(30)) == std::future_status::timeout)
+            reader_gave_up = true;
+          shared.reset();
+        });
+  }
+  comm->barrier();
+
+  const auto report = execute_locally(graph, *comm, options);
+
+  if (mpi_rank() == 0) {
+    stop_reading.set_value();
+    reader.get();
+    EXPECT_FALSE(reader_gave_up) << "the run waited for the other run to stop reading \"old\"";
+    EXPECT_EQ(report.reused, 1);
+    EXPECT_EQ(builds, 1);  // the store only
+    EXPECT_EQ(read_text_file(dir.file("run/old/model.txt")), "built by the other run");
   }
 }
 
