@@ -174,7 +174,16 @@ std::string graph_svg(const std::vector<NodeStatus>& nodes, const std::string& t
     rows = std::max(rows, count);
     layers = std::max(layers, l + 1);
   }
-  const int box_w = 170, box_h = 34, gap_x = 50, gap_y = 14, margin = 20, top = 40;
+  // Boxes as wide as the longest label (at about 6.5 px per character of 11 px sans-serif), up to
+  // kMaxLabel characters; longer ones end in an ellipsis, the full label is in the tooltip.
+  constexpr std::size_t kMaxLabel = 60;
+  std::size_t longest = 26;
+  for (const auto& n : nodes) longest = std::max(longest, std::min(n.label.size(), kMaxLabel));
+  const int box_w = 14 + static_cast<int>(6.5 * static_cast<double>(longest));
+  const int box_h = 34, gap_x = 50, gap_y = 14, margin = 20, top = 40;
+  const auto shown = [](const std::string& label) {
+    return label.size() <= kMaxLabel ? label : label.substr(0, kMaxLabel - 1) + "\u2026";
+  };
   const int width = margin * 2 + layers * box_w + (layers - 1) * gap_x;
   const int height = top + margin + rows * (box_h + gap_y);
   const auto x_of = [&](int l) { return margin + l * (box_w + gap_x); };
@@ -196,14 +205,18 @@ std::string graph_svg(const std::vector<NodeStatus>& nodes, const std::string& t
     }
   for (const auto& n : nodes) {
     const auto [l, r] = at[n.key];
-    svg << "<g><title>" << xml_escape(n.kind + " " + n.key + " (" + n.state + ")") << "</title>"
+    const std::string second_line =
+        n.state + "  " + short_key(n.key) +
+        (n.seconds > 0 ? fmt::format("  {:.1f} s", n.seconds) : std::string());
+    svg << "<g><title>" << xml_escape(n.label + ": " + n.kind + " " + n.key + " (" + n.state + ")")
+        << "</title>"
         << "<rect x=\"" << x_of(l) << "\" y=\"" << y_of(r) << "\" width=\"" << box_w
         << "\" height=\"" << box_h << "\" rx=\"5\" fill=\"" << colour_of(n.state)
         << "\" stroke=\"#555\"/>"
         << "<text x=\"" << x_of(l) + 6 << "\" y=\"" << y_of(r) + 14 << "\">"
-        << xml_escape(n.label.substr(0, 28)) << "</text>"
+        << xml_escape(shown(n.label)) << "</text>"
         << "<text x=\"" << x_of(l) + 6 << "\" y=\"" << y_of(r) + 28 << "\" fill=\"#444\">"
-        << xml_escape(n.state + "  " + short_key(n.key)) << "</text></g>\n";
+        << xml_escape(second_line) << "</text></g>\n";
   }
   svg << "</svg>\n";
   return svg.str();
