@@ -223,7 +223,9 @@ void run_submit(const SubmitArguments& args, const CommandContext& context) {
     if (sent != earlier.end()) {
       const std::string state = submit::node_job_state(sent->second, queue);
       if (state == "queued" || state == "running") {
-        plan.queued[node.key] = sent->second.job_id;
+        plan.queued[node.key] =
+            sent->second.job_id +
+            (sent->second.task >= 0 ? "_" + std::to_string(sent->second.task) : "");
         continue;
       }
     }
@@ -252,8 +254,11 @@ void run_submit(const SubmitArguments& args, const CommandContext& context) {
   for (const auto& s : submitted) submit::log_file_pattern(s.job, s.paths);
   const auto dependencies_of = [&](const Submitted& s, bool placeholders) {
     std::vector<std::string> dependencies;
-    for (const auto d : s.job.after)
-      dependencies.push_back(placeholders ? "<job " + jobs[d].name + ">" : submitted[d].id);
+    for (const auto& d : s.job.after) {
+      const std::string task = d.task >= 0 ? "_" + std::to_string(d.task) : "";
+      dependencies.push_back(placeholders ? "<job " + jobs[d.job].name + ">" + task
+                                          : submitted[d.job].id + task);
+    }
     for (const auto& id : s.job.after_ids) dependencies.push_back(id);
     return dependencies;
   };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <tuple>
 
 #include "framework/core/error.h"
 #include "framework/submit/shell_quote.h"
@@ -20,12 +21,35 @@ std::string kind_name(SubmissionKind kind) {
   return "?";
 }
 
+namespace {
+
+// The jobs a light node waits for, which decide whether it may share an array with others.
+struct LightGroup {
+  std::string kind;
+  int level = 0;
+  std::vector<JobDependency> after;
+  std::vector<std::string> after_ids;
+  bool operator<(const LightGroup& o) const {
+    return std::tie(kind, level, after, after_ids) <
+           std::tie(o.kind, o.level, o.after, o.after_ids);
+  }
+};
+
+template <class T>
+void add_once(std::vector<T>& list, const T& value) {
+  if (std::find(list.begin(), list.end(), value) == list.end()) list.push_back(value);
+}
+
+}  // namespace
+
 std::vector<BatchJob> plan_graph_jobs(const GraphSubmission& submission) {
   const std::string prefix = plain_name(submission.name);
-  std::map<std::string, std::size_t> job_of;  // key → index of the job that builds it
-  std::map<std::string, int> depth;           // key → 1 + the deepest input built here
+  // key → the job that builds it and its place in that job (its array task, if the job ends up
+  // an array)
+  std::map<std::string, JobDependency> built_by;
+  std::map<std::string, int> depth;  // key → 1 + the deepest input built here
   std::vector<BatchJob> jobs;
-  std::map<std::pair<std::string, int>, std::size_t> light_group;  // (kind, depth) → job
+  std::map<LightGroup, std::size_t> light_group;  // light nodes that wait for the same → one job
 
   const auto command = [&](const std::vector<std::string>& keys, bool array) {
     std::vector<std::string> words = submission.command;
@@ -42,6 +66,18 @@ std::vector<BatchJob> plan_graph_jobs(const GraphSubmission& submission) {
     for (const auto& input : node.inputs)
       if (depth.count(input) != 0) level = std::max(level, depth[input] + 1);
     depth[node.key] = level;
+    // What it waits for: the tasks that build its inputs here, the queued jobs of the others
+    // (inputs in neither are in the cache).
+    std::vector<JobDependency> after;
+    std::vector<std::string> after_ids;
+    for (const auto& input : node.inputs) {
+      if (const auto here = built_by.find(input); here != built_by.end())
+        add_once(after, here->second);
+      else if (const auto queued = submission.queued.find(input); queued != submission.queued.end())
+        add_once(after_ids, queued->second);
+    }
+    std::sort(after.begin(), after.end());
+    std::sort(after_ids.begin(), after_ids.end());
     std::size_t index;
     if (node.training) {
       index = jobs.size();
@@ -50,7 +86,9 @@ std::vector<BatchJob> plan_graph_jobs(const GraphSubmission& submission) {
       job.description = node.label + " (node " + node.kind + " " + node.key + ")";
       jobs.push_back(std::move(job));
     } else {
-      const auto group = std::make_pair(node.kind, level);
+      // Light nodes of one kind and depth share a job array only when they wait for exactly
+      // the same tasks: an array's dependency holds for all its tasks.
+      const LightGroup group{node.kind, level, after, after_ids};
       const auto found = light_group.find(group);
       if (found != light_group.end()) {
         index = found->second;
@@ -64,25 +102,25 @@ std::vector<BatchJob> plan_graph_jobs(const GraphSubmission& submission) {
       }
     }
     BatchJob& job = jobs[index];
+    for (const auto& d : after)
+      if (d.job == index)
+        throw Error("fct submit: node " + node.key + " and an input of it fell into one job (" +
+                    job.name + ")");
+    built_by[node.key] = {index, static_cast<int64_t>(job.keys.size())};
     job.keys.push_back(node.key);
     job.kinds.push_back(node.kind);
-    job_of[node.key] = index;
-    for (const auto& input : node.inputs) {
-      const auto built_here = job_of.find(input);
-      if (built_here != job_of.end()) {
-        if (built_here->second == index)
-          throw Error("fct submit: node " + node.key + " and its input " + input +
-                      " fell into one job (" + job.name + ")");
-        if (std::find(job.after.begin(), job.after.end(), built_here->second) == job.after.end())
-          job.after.push_back(built_here->second);
-      } else if (const auto queued = submission.queued.find(input);
-                 queued != submission.queued.end()) {
-        if (std::find(job.after_ids.begin(), job.after_ids.end(), queued->second) ==
-            job.after_ids.end())
-          job.after_ids.push_back(queued->second);
-      }
-    }
+    for (const auto& d : after) add_once(job.after, d);
+    for (const auto& id : after_ids) add_once(job.after_ids, id);
   }
+  // A task of a job that stays a single job is the whole job.
+  for (auto& job : jobs)
+    for (auto& d : job.after)
+      if (jobs[d.job].keys.size() == 1 || !jobs[d.job].light) d.task = -1;
+  // Light jobs of one kind and depth that wait for different tasks: all but the first are told
+  // apart by their first node's key ("-store-1", "-store-1-3f2a9c01", ...).
+  std::map<std::string, int> name_count;
+  for (auto& job : jobs)
+    if (name_count[job.name]++ > 0) job.name += "-" + job.keys.front().substr(0, 8);
   // An input of a later node may make an earlier light group wait for a job created after it;
   // order the jobs so that each comes after what it waits for.
   std::vector<std::size_t> order;
@@ -91,7 +129,7 @@ std::vector<BatchJob> plan_graph_jobs(const GraphSubmission& submission) {
     if (state[i] == 2) return;
     if (state[i] == 1) throw Error("fct submit: the jobs of " + submission.name + " form a cycle");
     state[i] = 1;
-    for (const auto d : jobs[i].after) visit(d);
+    for (const auto& d : jobs[i].after) visit(d.job);
     state[i] = 2;
     order.push_back(i);
   };
@@ -101,7 +139,7 @@ std::vector<BatchJob> plan_graph_jobs(const GraphSubmission& submission) {
   std::vector<BatchJob> ordered;
   for (const auto i : order) {
     BatchJob job = jobs[i];
-    for (auto& d : job.after) d = new_index[d];
+    for (auto& d : job.after) d.job = new_index[d.job];
     std::sort(job.after.begin(), job.after.end());
     const bool array = job.light && job.keys.size() > 1;
     if (array) job.array_size = static_cast<int64_t>(job.keys.size());
@@ -119,11 +157,8 @@ std::vector<BatchJob> plan_graph_jobs(const GraphSubmission& submission) {
     summary.fct_arguments.push_back("--no-progress");
     summary.all_ranks = false;
     summary.light = true;
-    for (std::size_t i = 0; i < ordered.size(); ++i) summary.after.push_back(i);
-    for (const auto& [key, id] : submission.queued)
-      if (std::find(summary.after_ids.begin(), summary.after_ids.end(), id) ==
-          summary.after_ids.end())
-        summary.after_ids.push_back(id);
+    for (std::size_t i = 0; i < ordered.size(); ++i) summary.after.push_back({i, -1});
+    for (const auto& [key, id] : submission.queued) add_once(summary.after_ids, id);
     ordered.push_back(std::move(summary));
   }
   return ordered;

@@ -1,11 +1,13 @@
 // What `fct submit` sends to SLURM for a stage graph (framework/graph/stage_graph.h): the nodes
 // that are neither in the run cache nor already queued become jobs. Each model training (old,
 // side_info, new, bct) is a job of its own with the profile's full shape, so independent models
-// train at the same time on separate allocations. The other nodes are light: those of one kind at
-// one depth of the graph become one job array, a task per node, with the profile's light shape. A
-// job depends (afterok) on exactly the jobs that build its nodes' inputs — in this submission or
-// one still queued from an earlier one — so a failed job cancels only its descendants. Every job
-// runs the same fct command with `--nodes KEY,... [--node-index TASK]`.
+// train at the same time on separate allocations. The other nodes are light, with the profile's
+// light shape: those of one kind at one depth of the graph that wait for the same tasks become one
+// job array, a task per node. A job depends (afterok) on exactly the jobs — or, for an array, the
+// array tasks — that build its nodes' inputs, in this submission or one still queued from an
+// earlier one, so a failed or cancelled job cancels only its descendants. (An array's dependency
+// holds for all its tasks, hence the grouping by what they wait for.) Every job runs the same fct
+// command with `--nodes KEY,... [--node-index TASK]`.
 #pragma once
 
 #include <map>
@@ -29,10 +31,11 @@ struct NodeToRun {
 };
 
 struct GraphSubmission {
-  std::string name;                           // job names start with it
-  std::vector<std::string> command;           // fct's subcommand, the config copy and the arguments
-  std::vector<NodeToRun> nodes;               // to build, inputs before the nodes that read them
-  std::map<std::string, std::string> queued;  // key → id of a queued job that builds it
+  std::string name;                  // job names start with it
+  std::vector<std::string> command;  // fct's subcommand, the config copy and the arguments
+  std::vector<NodeToRun> nodes;      // to build, inputs before the nodes that read them
+  // key → the queued job ("id") or array task ("id_task") of an earlier submission that builds it
+  std::map<std::string, std::string> queued;
   // A last job on one rank after every other one ("sweep --summarize", "grid --summarize"); empty:
   // none.
   std::vector<std::string> summary_command;

@@ -1,6 +1,6 @@
-// Jobs of a submitted graph: a job per model training, arrays of light nodes by kind and depth,
-// afterok edges to exactly the jobs that build a job's inputs (or to queued jobs of an earlier
-// submission), a summary last; every shipped cluster profile loads.
+// Jobs of a submitted graph: a job per model training, arrays of light nodes that wait for the same
+// tasks, afterok edges to exactly the jobs or array tasks that build a job's inputs (or to queued
+// ones of an earlier submission), a summary last; every shipped cluster profile loads.
 #include "framework/submit/graph_jobs.h"
 
 #include <gtest/gtest.h>
@@ -31,8 +31,9 @@ NodeToRun node(char c, const std::string& kind, std::vector<char> inputs, bool t
   return n;
 }
 
-// A 2 × 1 grid's graph: two old models, a new model, their stores, one transformation per pair
-// reading both stores, the transformed stores and the tables.
+// A 2 × 1 grid's graph: two old models, a new model, their stores (and a second store of the new
+// model, as of another split), one transformation per pair reading both stores, the transformed
+// stores and the tables.
 GraphSubmission grid_submission() {
   GraphSubmission submission;
   submission.name = "my grid";
@@ -43,8 +44,9 @@ GraphSubmission grid_submission() {
                       node('d', "store", {'a'}, false),
                       node('e', "store", {'b'}, false),
                       node('f', "store", {'c'}, false),
+                      node('m', "store", {'c'}, false),
                       node('g', "transformation", {'a', 'c', 'd', 'f'}, false),
-                      node('h', "transformation", {'b', 'c', 'e', 'f'}, false),
+                      node('h', "transformation", {'b', 'c', 'e', 'm'}, false),
                       node('i', "transformed_store", {'g', 'd'}, false),
                       node('j', "transformed_store", {'h', 'e'}, false),
                       node('k', "table", {'i'}, false),
@@ -53,35 +55,53 @@ GraphSubmission grid_submission() {
   return submission;
 }
 
-TEST(GraphJobs, EachTrainingAloneLightNodesAsArraysAfterExactlyTheirInputs) {
+// Names of what a job waits for: "<job name>" or "<job name>_<task>".
+std::vector<std::string> waits_for(const std::vector<BatchJob>& jobs, const BatchJob& job) {
+  std::vector<std::string> names;
+  for (const auto& d : job.after)
+    names.push_back(jobs[d.job].name + (d.task >= 0 ? "_" + std::to_string(d.task) : ""));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST(GraphJobs, EachTrainingAloneLightNodesAfterExactlyTheTasksOfTheirInputs) {
   const auto jobs = plan_graph_jobs(grid_submission());
-  ASSERT_EQ(jobs.size(), 8u);  // 3 trainings, stores, h, transformed stores, tables, summary
+  // 3 trainings; stores of a, of b, of c (an array of f and m: they wait for the same job); h ×2;
+  // transformed stores ×2; tables ×2; summary.
+  ASSERT_EQ(jobs.size(), 13u);
   std::map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < jobs.size(); ++i) index[jobs[i].name] = i;
+  ASSERT_EQ(index.size(), jobs.size()) << "job names are not unique";
   const auto& old_a = jobs[index.at("my_grid-old-aaaaaaaa")];
   EXPECT_FALSE(old_a.light);
   EXPECT_EQ(old_a.array_size, 0);
   EXPECT_TRUE(old_a.after.empty());
   EXPECT_EQ(old_a.fct_arguments, (std::vector<std::string>{"grid", "/r/submit/g.yaml", "seed=1",
                                                            "--nodes", key('a'), "--no-progress"}));
-  const auto& stores = jobs[index.at("my_grid-store-1")];
-  EXPECT_TRUE(stores.light);
-  EXPECT_EQ(stores.array_size, 3);
-  EXPECT_EQ(stores.keys, (std::vector<std::string>{key('d'), key('e'), key('f')}));
-  EXPECT_EQ(stores.fct_arguments[4], key('d') + "," + key('e') + "," + key('f'));
-  EXPECT_EQ(stores.fct_arguments[5], "--node-index");
-  EXPECT_EQ(stores.fct_arguments[6], kArrayTaskId);
-  EXPECT_EQ(stores.after.size(), 3u);  // the three trainings, nothing else
-  const auto& h = jobs[index.at("my_grid-transformation-2")];
-  EXPECT_EQ(h.array_size, 2);
-  std::vector<std::string> h_after;
-  for (const auto d : h.after) h_after.push_back(jobs[d].name);
-  std::sort(h_after.begin(), h_after.end());
-  EXPECT_EQ(h_after, (std::vector<std::string>{"my_grid-new-cccccccc", "my_grid-old-aaaaaaaa",
-                                               "my_grid-old-bbbbbbbb", "my_grid-store-1"}));
+  const auto& store_d = jobs[index.at("my_grid-store-1")];
+  EXPECT_TRUE(store_d.light);
+  EXPECT_EQ(store_d.array_size, 0);
+  EXPECT_EQ(store_d.keys, (std::vector<std::string>{key('d')}));
+  EXPECT_EQ(waits_for(jobs, store_d), (std::vector<std::string>{"my_grid-old-aaaaaaaa"}));
+  const auto& stores_of_c = jobs[index.at("my_grid-store-1-ffffffff")];
+  EXPECT_EQ(stores_of_c.array_size, 2);
+  EXPECT_EQ(stores_of_c.keys, (std::vector<std::string>{key('f'), key('m')}));
+  EXPECT_EQ(stores_of_c.fct_arguments[4], key('f') + "," + key('m'));
+  EXPECT_EQ(stores_of_c.fct_arguments[5], "--node-index");
+  EXPECT_EQ(stores_of_c.fct_arguments[6], kArrayTaskId);
+  EXPECT_EQ(waits_for(jobs, stores_of_c), (std::vector<std::string>{"my_grid-new-cccccccc"}));
+  // h of (b, c) reads m, the second task of that array: it waits for that task, not the array.
+  const auto& h = jobs[index.at("my_grid-transformation-2-hhhhhhhh")];
+  EXPECT_EQ(h.array_size, 0);
+  EXPECT_EQ(waits_for(jobs, h),
+            (std::vector<std::string>{"my_grid-new-cccccccc", "my_grid-old-bbbbbbbb",
+                                      "my_grid-store-1-eeeeeeee", "my_grid-store-1-ffffffff_1"}));
+  EXPECT_EQ(waits_for(jobs, jobs[index.at("my_grid-transformation-2")]),
+            (std::vector<std::string>{"my_grid-new-cccccccc", "my_grid-old-aaaaaaaa",
+                                      "my_grid-store-1", "my_grid-store-1-ffffffff_0"}));
   // Every job comes after the jobs it waits for.
   for (std::size_t i = 0; i < jobs.size(); ++i)
-    for (const auto d : jobs[i].after) EXPECT_LT(d, i) << jobs[i].name;
+    for (const auto& d : jobs[i].after) EXPECT_LT(d.job, i) << jobs[i].name;
   const auto& summary = jobs.back();
   EXPECT_EQ(summary.name, "my_grid-summary");
   EXPECT_FALSE(summary.all_ranks);
@@ -89,19 +109,25 @@ TEST(GraphJobs, EachTrainingAloneLightNodesAsArraysAfterExactlyTheirInputs) {
   EXPECT_EQ(summary.fct_arguments.back(), "--no-progress");
 }
 
-TEST(GraphJobs, CachedInputsAreNotWaitedForAndQueuedOnesAreByTheirIds) {
+TEST(GraphJobs, CachedInputsAreNotWaitedForAndQueuedOnesAreByTheirTasks) {
   auto submission = grid_submission();
-  // old a, old b and new c are in the cache; the stores are queued by an earlier submission.
-  submission.nodes.erase(submission.nodes.begin(), submission.nodes.begin() + 6);
-  submission.queued = {{key('d'), "71"}, {key('e'), "71"}, {key('f'), "71"}};
+  // old a, old b and new c are in the cache; the stores are tasks of an array queued earlier.
+  submission.nodes.erase(submission.nodes.begin(), submission.nodes.begin() + 7);
+  submission.queued = {
+      {key('d'), "71_0"}, {key('e'), "71_1"}, {key('f'), "71_2"}, {key('m'), "71_3"}};
   const auto jobs = plan_graph_jobs(submission);
-  ASSERT_EQ(jobs.size(), 4u);
-  EXPECT_EQ(jobs[0].name, "my_grid-transformation");  // depth 0 here: its inputs are not built
-  EXPECT_TRUE(jobs[0].after.empty());
-  EXPECT_EQ(jobs[0].after_ids, (std::vector<std::string>{"71"}));
-  EXPECT_EQ(jobs[1].after, (std::vector<std::size_t>{0}));
-  EXPECT_EQ(jobs[1].after_ids, (std::vector<std::string>{"71"}));  // reads the stores d and e
-  EXPECT_EQ(jobs.back().after_ids, (std::vector<std::string>{"71"}));
+  ASSERT_EQ(jobs.size(), 7u);  // h ×2, transformed stores ×2, tables ×2, summary
+  std::map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < jobs.size(); ++i) index[jobs[i].name] = i;
+  const auto& g = jobs[index.at("my_grid-transformation")];  // depth 0: its inputs are not built
+  EXPECT_TRUE(g.after.empty());
+  EXPECT_EQ(g.after_ids, (std::vector<std::string>{"71_0", "71_2"}));
+  EXPECT_EQ(jobs[index.at("my_grid-transformation-hhhhhhhh")].after_ids,
+            (std::vector<std::string>{"71_1", "71_3"}));
+  const auto& i = jobs[index.at("my_grid-transformed_store-1")];  // reads g and the store d
+  EXPECT_EQ(waits_for(jobs, i), (std::vector<std::string>{"my_grid-transformation"}));
+  EXPECT_EQ(i.after_ids, (std::vector<std::string>{"71_0"}));
+  EXPECT_EQ(jobs.back().after_ids, (std::vector<std::string>{"71_0", "71_1", "71_2", "71_3"}));
 }
 
 TEST(GraphJobs, ANodeAndItsInputNeverShareAnArray) {
@@ -112,7 +138,7 @@ TEST(GraphJobs, ANodeAndItsInputNeverShareAnArray) {
   submission.nodes = {node('a', "store", {}, false), node('b', "store", {'a'}, false)};
   const auto jobs = plan_graph_jobs(submission);
   ASSERT_EQ(jobs.size(), 2u);
-  EXPECT_EQ(jobs[1].after, (std::vector<std::size_t>{0}));
+  EXPECT_EQ(waits_for(jobs, jobs[1]), (std::vector<std::string>{"s-store"}));
   EXPECT_EQ(jobs[0].fct_arguments,
             (std::vector<std::string>{"run", "s.yaml", "--nodes", key('a'), "--no-progress"}));
 }
