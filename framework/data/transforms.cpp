@@ -102,12 +102,6 @@ Transform::Transform(TransformOptions options) : options_(std::move(options)) {
     throw Error("transform: invalid random resized crop scale or ratio range");
 }
 
-bool Transform::is_random() const {
-  const auto& o = options_;
-  return o.random_crop || o.hflip_probability > 0 || o.random_resized_crop || o.brightness > 0 ||
-         o.contrast > 0;
-}
-
 std::pair<int64_t, int64_t> Transform::output_size(int64_t height, int64_t width) const {
   if (options_.output_size > 0) return {options_.output_size, options_.output_size};
   return {height, width};

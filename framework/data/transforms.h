@@ -89,8 +89,6 @@ class Transform {
  public:
   explicit Transform(TransformOptions options);
 
-  // Whether the output depends on the random stream (false: an evaluation transform).
-  bool is_random() const;
   // Output (height, width) for an input image of `height` x `width`.
   std::pair<int64_t, int64_t> output_size(int64_t height, int64_t width) const;
   // Writes the transformed image, float [C, H_out, W_out] contiguous, to `out`. Throws fct::Error

@@ -1,7 +1,6 @@
 #include "framework/store/store_format.h"
 
 #include "framework/core/error.h"
-#include "framework/core/provenance.h"
 
 namespace fct::store {
 
@@ -22,10 +21,6 @@ std::pair<int64_t, int64_t> rank_rows(int64_t rows, int rank, int world) {
   const int64_t begin = rank * base + std::min<int64_t>(rank, extra);
   const int64_t end = begin + base + (rank < extra ? 1 : 0);
   return {begin, end};
-}
-
-std::string utc_timestamp() {
-  return fct::utc_timestamp();
 }
 
 std::string attribute_or_empty(const Attributes& attributes, const std::string& key) {

@@ -72,9 +72,6 @@ struct StoreRows {
 // rows % world ranks get one row more; ranks past the rows get an empty range.
 std::pair<int64_t, int64_t> rank_rows(int64_t rows, int rank, int world);
 
-// The current UTC time as ISO 8601 (2026-11-28T01:02:03Z), for the `created` attribute.
-std::string utc_timestamp();
-
 // The value of attribute `key`, or "" when there is none (for optional provenance).
 std::string attribute_or_empty(const Attributes& attributes, const std::string& key);
 

@@ -1,6 +1,6 @@
 // StoreReader on files written here with the raw (serial) HDF5 C API, no MPI: a valid store is
 // read value by value; every malformed file gives an fct::Error naming the file and the problem.
-// Also rank_rows, StoreRows::size and utc_timestamp.
+// Also rank_rows, StoreRows::size and the timestamp of the `created` attribute (core/provenance.h).
 #include "framework/store/store_reader.h"
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include <regex>
 
 #include "framework/core/error.h"
+#include "framework/core/provenance.h"
 #include "tests/test_support.h"
 
 namespace fct::store {
@@ -358,8 +359,9 @@ TEST(StoreFormat, RowsSizeAndTimestamp) {
   EXPECT_EQ(rows.size(), 5);
   rows.embeddings = torch::zeros({3, 2});
   EXPECT_EQ(rows.size(), 3);  // embeddings first
-  EXPECT_TRUE(std::regex_match(utc_timestamp(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
-      << utc_timestamp();
+  EXPECT_TRUE(
+      std::regex_match(fct::utc_timestamp(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")))
+      << fct::utc_timestamp();
 }
 
 // An int64 [N] root dataset is an extra column of width 0 (the partial-backfilling columns);
