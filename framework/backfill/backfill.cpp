@@ -5,7 +5,6 @@
 #include <chrono>
 
 #include "framework/core/error.h"
-#include "framework/core/provenance.h"
 #include "framework/dist/fail_together.h"
 #include "framework/models/model_file.h"
 #include "framework/store/store_reader.h"
@@ -25,7 +24,8 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
   if (expected_old.empty())
     throw Error("fct transform: " + job.transformation_path +
                 " does not record the old model it was trained for (old_model_hash)");
-  const std::string stored_old = store::attribute_or_empty(input.attributes(), "model_hash");
+  const std::string stored_old =
+      store::attribute_or_empty(input.attributes(), store::attribute::kModelHash);
   if (stored_old != expected_old)
     throw Error("fct transform: " + job.input_path + " was embedded by model " +
                 (stored_old.empty() ? std::string("(unknown)") : stored_old) + ", but " +
@@ -36,7 +36,7 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
       throw Error("fct transform: " + job.transformation_path + " needs side-information, but " +
                   job.input_path + " stores none");
     const std::string stored_side =
-        store::attribute_or_empty(input.attributes(), "side_info_model_hash");
+        store::attribute_or_empty(input.attributes(), store::attribute::kSideInfoModelHash);
     if (stored_side != expected_side)
       throw Error("fct transform: the side-information of " + job.input_path +
                   " comes from model " + (stored_side.empty() ? "(unknown)" : stored_side) +
@@ -58,21 +58,19 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
   // FastFill's h also predicts its own uncertainty: stored beside each item, it is all the
   // `sigma` backfilling order needs.
   if (spec.uncertainty) layout.extra_columns.emplace_back(kSigmaColumn, 1);
-  store::Attributes attributes{
-      {"model", h.info.name},
-      {"model_hash", h.hash},
-      {"model_kind", h.info.kind},
-      {"config", h.info.config_yaml},
-      {"git_revision", git_revision()},
-      {"created", utc_timestamp()},
-      {"dataset", store::attribute_or_empty(input.attributes(), "dataset")},
-      {"split", store::attribute_or_empty(input.attributes(), "split")},
-      {"source_store", job.input_path},
-      {"source_model", store::attribute_or_empty(input.attributes(), "model")},
-      {"source_model_hash", stored_old},
-      {"side_info_model_hash",
-       store::attribute_or_empty(input.attributes(), "side_info_model_hash")},
-      {"target_model_hash", h.info.spec.value("new_model_hash", std::string())}};
+  namespace attribute = store::attribute;
+  store::Attributes attributes = store::provenance_attributes(
+      h.info.name, h.hash, h.info.config_yaml,
+      store::attribute_or_empty(input.attributes(), attribute::kDataset),
+      store::attribute_or_empty(input.attributes(), attribute::kSplit));
+  attributes[attribute::kModelKind] = h.info.kind;
+  attributes["source_store"] = job.input_path;
+  attributes[attribute::kSourceModel] =
+      store::attribute_or_empty(input.attributes(), attribute::kModel);
+  attributes["source_model_hash"] = stored_old;
+  attributes[attribute::kSideInfoModelHash] =
+      store::attribute_or_empty(input.attributes(), attribute::kSideInfoModelHash);
+  attributes[attribute::kTargetModelHash] = h.info.spec.value("new_model_hash", std::string());
   store::StoreWriter writer(MPI_COMM_WORLD, job.output_path, layout, attributes);
 
   const auto [begin, end] = store::rank_rows(input.rows(), comm.rank(), comm.size());

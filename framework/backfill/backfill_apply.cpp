@@ -100,7 +100,7 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Commu
 
   // The model, dataset and split must be the ones the store was upgraded towards.
   const std::string target_hash =
-      store::attribute_or_empty(planned.attributes, "target_model_hash");
+      store::attribute_or_empty(planned.attributes, store::attribute::kTargetModelHash);
   if (target_hash != model.hash) {
     throw Error(where + "was upgraded towards model " +
                 (target_hash.empty() ? std::string("(unknown)") : target_hash) +
@@ -112,8 +112,9 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Commu
                 " columns, " + job.model_path + " embeds into " +
                 std::to_string(model.model->embedding_dim()));
   }
-  const std::string store_dataset = store::attribute_or_empty(planned.attributes, "dataset");
-  const std::string split = store::attribute_or_empty(planned.attributes, "split");
+  const std::string store_dataset =
+      store::attribute_or_empty(planned.attributes, store::attribute::kDataset);
+  const std::string split = store::attribute_or_empty(planned.attributes, store::attribute::kSplit);
   if (store_dataset.empty() || split.empty()) {
     throw Error(where + "does not record its dataset and split (attributes 'dataset', 'split')");
   }

@@ -27,14 +27,15 @@ torch::Tensor new_embeddings_for(const store::StoreReader& reader, const std::st
                                  const std::string& target_hash) {
   const store::StoreReader updated(new_path);
   const std::string where = "fct backfill plan --order distance: ";
-  const std::string new_hash = store::attribute_or_empty(updated.attributes(), "model_hash");
+  const std::string new_hash =
+      store::attribute_or_empty(updated.attributes(), store::attribute::kModelHash);
   if (new_hash != target_hash) {
     throw Error(where + "--new-store " + new_path + " was embedded by model " +
                 (new_hash.empty() ? std::string("(unknown)") : new_hash) + ", but " +
                 reader.path() + " was upgraded towards model " + target_hash +
                 " (target_model_hash)");
   }
-  for (const char* key : {"dataset", "split"}) {
+  for (const char* key : {store::attribute::kDataset, store::attribute::kSplit}) {
     if (store::attribute_or_empty(updated.attributes(), key) !=
         store::attribute_or_empty(reader.attributes(), key)) {
       throw Error(fmt::format("{}--new-store {} has {} '{}', {} has '{}'", where, new_path, key,
@@ -74,7 +75,7 @@ BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communic
   reader.emplace(job.store_path);
   const std::string where = "fct backfill plan: store " + job.store_path + ": ";
   const std::string target_hash =
-      store::attribute_or_empty(reader->attributes(), "target_model_hash");
+      store::attribute_or_empty(reader->attributes(), store::attribute::kTargetModelHash);
   if (target_hash.empty()) {
     throw Error(where +
                 "not an upgraded store (no 'target_model_hash' attribute): plan the "
@@ -138,7 +139,8 @@ BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communic
   attributes[kBackfillOrderAttribute] = job.order;
   attributes["backfill_seed"] = std::to_string(job.seed);
   attributes["backfill_planned"] = utc_timestamp();
-  attributes["embedded_by_0"] = store::attribute_or_empty(reader->attributes(), "model_hash");
+  attributes["embedded_by_0"] =
+      store::attribute_or_empty(reader->attributes(), store::attribute::kModelHash);
   attributes["embedded_by_1"] = target_hash;
   if (!job.new_store_path.empty()) attributes["backfill_new_store"] = job.new_store_path;
   store::StoreWriter writer(MPI_COMM_WORLD, job.store_path, layout, attributes);

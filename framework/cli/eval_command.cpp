@@ -47,8 +47,10 @@ std::optional<BackfillState> check_backfilled_gallery(const std::string& query_p
                          .item<int64_t>();
   if (state.backfilled > 0) {
     const store::StoreReader query(query_path);
-    const std::string query_model = store::attribute_or_empty(query.attributes(), "model_hash");
-    const std::string target = store::attribute_or_empty(gallery.attributes(), "target_model_hash");
+    const std::string query_model =
+        store::attribute_or_empty(query.attributes(), store::attribute::kModelHash);
+    const std::string target =
+        store::attribute_or_empty(gallery.attributes(), store::attribute::kTargetModelHash);
     if (query_model != target) {
       throw Error("fct eval: " + std::to_string(state.backfilled) + " items of the gallery " +
                   gallery_path + " are re-embedded by model " +

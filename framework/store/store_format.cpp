@@ -1,6 +1,7 @@
 #include "framework/store/store_format.h"
 
 #include "framework/core/error.h"
+#include "framework/core/provenance.h"
 
 namespace fct::store {
 
@@ -21,6 +22,18 @@ std::pair<int64_t, int64_t> rank_rows(int64_t rows, int rank, int world) {
   const int64_t begin = rank * base + std::min<int64_t>(rank, extra);
   const int64_t end = begin + base + (rank < extra ? 1 : 0);
   return {begin, end};
+}
+
+Attributes provenance_attributes(const std::string& model, const std::string& model_hash,
+                                 const std::string& config_yaml, const std::string& dataset,
+                                 const std::string& split) {
+  return {{attribute::kModel, model},
+          {attribute::kModelHash, model_hash},
+          {attribute::kConfig, config_yaml},
+          {attribute::kGitRevision, git_revision()},
+          {attribute::kCreated, utc_timestamp()},
+          {attribute::kDataset, dataset},
+          {attribute::kSplit, split}};
 }
 
 std::string attribute_or_empty(const Attributes& attributes, const std::string& key) {

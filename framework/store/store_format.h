@@ -48,6 +48,31 @@ inline constexpr const char* kEmbeddings = "embeddings";
 inline constexpr const char* kLabels = "labels";
 inline constexpr const char* kIds = "ids";
 inline constexpr const char* kSideInfo = "side_info";
+// The feature cache's extra column: φ_new of each view, beside φ_old (embeddings) and ψ.
+inline constexpr const char* kTarget = "target";
+
+// Names of the root attributes that fct writes and checks: which models made the vectors (their
+// file hashes are what a reader compares), from what data, and the provenance of the file.
+namespace attribute {
+inline constexpr const char* kModel = "model";
+inline constexpr const char* kModelKind = "model_kind";
+inline constexpr const char* kModelHash = "model_hash";
+inline constexpr const char* kSideInfoModel = "side_info_model";
+inline constexpr const char* kSideInfoModelHash = "side_info_model_hash";
+inline constexpr const char* kTargetModelHash = "target_model_hash";  // the φ_new h maps into
+inline constexpr const char* kSourceModel = "source_model";  // the store an upgraded one came from
+inline constexpr const char* kDataset = "dataset";
+inline constexpr const char* kSplit = "split";
+inline constexpr const char* kConfig = "config";
+inline constexpr const char* kGitRevision = "git_revision";
+inline constexpr const char* kCreated = "created";
+}  // namespace attribute
+
+// The attributes every store written by fct carries: the model (name, file hash, config YAML),
+// the data (dataset, split), this build's git revision and the time of writing.
+Attributes provenance_attributes(const std::string& model, const std::string& model_hash,
+                                 const std::string& config_yaml, const std::string& dataset,
+                                 const std::string& split);
 
 struct StoreLayout {
   int64_t rows = 0;

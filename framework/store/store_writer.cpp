@@ -89,7 +89,7 @@ std::vector<bool> same_on_all_ranks(MPI_Comm comm, const std::vector<uint64_t>& 
 // Each rank stamps `created` itself and two ranks may fall on either side of a second: the store
 // records rank 0's time rather than failing the argument check below.
 void use_rank0_creation_time(MPI_Comm comm, Attributes& attributes) {
-  const auto it = attributes.find("created");
+  const auto it = attributes.find(attribute::kCreated);
   int has = it != attributes.end() ? 1 : 0;
   int all_have = 0;
   MPI_Allreduce(&has, &all_have, 1, MPI_INT, MPI_MIN, comm);

@@ -67,18 +67,12 @@ graph::StageNode feature_cache_node(const StageEnvironment& env, const config::S
     extraction.device = env.options.device;
     extraction.show_progress = env.options.show_progress;
     extraction.label = "feature cache";
+    auto attributes = store::provenance_attributes("feature cache", old_model.hash, study_yaml,
+                                                   data.name, data.train_split);
+    attributes[store::attribute::kSideInfoModelHash] = side_model.hash;
+    attributes[store::attribute::kTargetModelHash] = new_model.hash;
     train::write_embeddings(env.comm, *dataset, data::train_transform(data), encoders,
-                            feature_cache_in(build.directory),
-                            {{"model", "feature cache"},
-                             {"model_hash", old_model.hash},
-                             {"side_info_model_hash", side_model.hash},
-                             {"target_model_hash", new_model.hash},
-                             {"config", study_yaml},
-                             {"git_revision", git_revision()},
-                             {"created", utc_timestamp()},
-                             {"dataset", data.name},
-                             {"split", data.train_split}},
-                            extraction);
+                            feature_cache_in(build.directory), attributes, extraction);
   };
   return node;
 }

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "framework/core/error.h"
-#include "framework/core/provenance.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
 #include "framework/models/model_file.h"
@@ -22,16 +21,15 @@ void run_embedding_job(const EmbeddingJob& job, dist::Communicator& comm) {
   data.limit = job.data.limit;
   const auto dataset = data::make_dataset(data, job.split, &comm);
 
-  store::Attributes attributes{{"model", model.info.name},       {"model_hash", model.hash},
-                               {"model_kind", model.info.kind},  {"config", model.info.config_yaml},
-                               {"git_revision", git_revision()}, {"created", utc_timestamp()},
-                               {"dataset", job.data.name},       {"split", job.split}};
+  store::Attributes attributes = store::provenance_attributes(
+      model.info.name, model.hash, model.info.config_yaml, job.data.name, job.split);
+  attributes[store::attribute::kModelKind] = model.info.kind;
   train::Encoders encoders;
   encoders.embedding = model.model;
   if (!job.side_info_path.empty()) {
     auto side = models::load_side_info_model(job.side_info_path);
-    attributes["side_info_model"] = side.info.name;
-    attributes["side_info_model_hash"] = side.hash;
+    attributes[store::attribute::kSideInfoModel] = side.info.name;
+    attributes[store::attribute::kSideInfoModelHash] = side.hash;
     attributes["side_info_config"] = side.info.config_yaml;
     encoders.side_info = side.model;
   }

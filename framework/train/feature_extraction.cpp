@@ -32,7 +32,8 @@ void write_embeddings(dist::Communicator& comm, const data::Dataset& dataset,
   layout.rows = views * n;
   layout.embedding_dim = encoders.embedding->embedding_dim();
   if (encoders.side_info) layout.side_info_dim = encoders.side_info->side_info_dim();
-  if (encoders.target) layout.extra_columns.push_back({"target", encoders.target->embedding_dim()});
+  if (encoders.target)
+    layout.extra_columns.push_back({store::kTarget, encoders.target->embedding_dim()});
   attributes["views"] = std::to_string(views);
   attributes["rows_per_view"] = std::to_string(n);
   store::StoreWriter writer(MPI_COMM_WORLD, path, layout, attributes);
@@ -64,7 +65,7 @@ void write_embeddings(dist::Communicator& comm, const data::Dataset& dataset,
           if (encoders.side_info)
             rows.side_info = encoders.side_info->embed(images).to(torch::kCPU);
           if (encoders.target)
-            rows.extra["target"] = encoders.target->embed(images).to(torch::kCPU);
+            rows.extra[store::kTarget] = encoders.target->embed(images).to(torch::kCPU);
           rows.labels = batch->labels;
           rows.ids = batch->ids;
         }

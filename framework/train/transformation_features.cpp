@@ -106,19 +106,20 @@ std::unique_ptr<CachedFeatures> CachedFeatures::from_cache(const std::string& pa
                                                            uint64_t seed, torch::Device device) {
   const store::StoreReader reader(path);
   const int64_t views = views_of(reader, path);
-  require_hash(reader, path, "model_hash", sources.old_model_hash, "old model");
-  require_hash(reader, path, "target_model_hash", sources.new_model_hash, "new model");
+  require_hash(reader, path, store::attribute::kModelHash, sources.old_model_hash, "old model");
+  require_hash(reader, path, store::attribute::kTargetModelHash, sources.new_model_hash,
+               "new model");
   if (reader.has_column("side_info"))
-    require_hash(reader, path, "side_info_model_hash", sources.side_info_model_hash,
+    require_hash(reader, path, store::attribute::kSideInfoModelHash, sources.side_info_model_hash,
                  "side-information model");
-  if (!reader.has_column("target"))
+  if (!reader.has_column(store::kTarget))
     throw Error("feature cache " + path + " has no 'target' column (φ_new features)");
   const auto rows = reader.read_all();
   const int64_t n = reader.rows() / views;
   const auto shape = [&](const torch::Tensor& t) { return t.reshape({views, n, t.size(1)}); };
   auto cached = std::make_unique<CachedFeatures>(
       shape(rows.embeddings), rows.side_info.defined() ? shape(rows.side_info) : torch::Tensor(),
-      shape(rows.extra.at("target")), seed, device);
+      shape(rows.extra.at(store::kTarget)), seed, device);
   cached->labels_ = rows.labels.slice(0, 0, n).contiguous();
   return cached;
 }
@@ -129,11 +130,13 @@ std::unique_ptr<CachedFeatures> CachedFeatures::from_stores(const std::string& o
                                                             torch::Device device) {
   const store::StoreReader old_reader(old_store);
   const store::StoreReader new_reader(new_store);
-  require_hash(old_reader, old_store, "model_hash", sources.old_model_hash, "old model");
+  require_hash(old_reader, old_store, store::attribute::kModelHash, sources.old_model_hash,
+               "old model");
   if (old_reader.has_column("side_info"))
-    require_hash(old_reader, old_store, "side_info_model_hash", sources.side_info_model_hash,
-                 "side-information model");
-  require_hash(new_reader, new_store, "model_hash", sources.new_model_hash, "new model");
+    require_hash(old_reader, old_store, store::attribute::kSideInfoModelHash,
+                 sources.side_info_model_hash, "side-information model");
+  require_hash(new_reader, new_store, store::attribute::kModelHash, sources.new_model_hash,
+               "new model");
   const auto old_rows = old_reader.read_all();
   const auto new_rows = new_reader.read_all();
   if (!old_rows.ids.equal(new_rows.ids))
