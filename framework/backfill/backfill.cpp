@@ -57,7 +57,7 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
   layout.side_info_dim = input.side_info_dim();  // kept: the next update needs it again
   // FastFill's h also predicts its own uncertainty: stored beside each item, it is all the
   // `sigma` backfilling order needs.
-  if (spec.uncertainty) layout.extra_columns.emplace_back(kSigmaColumn, 1);
+  if (spec.uncertainty) layout.extra_columns.emplace_back(store::kSigma, 1);
   namespace attribute = store::attribute;
   store::Attributes attributes = store::provenance_attributes(
       h.info.name, h.hash, h.info.config_yaml,
@@ -90,7 +90,7 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
         const auto transformed = h.model->forward_with_sigma(in.embeddings.to(job.device), side);
         out.embeddings = transformed.embedding.to(torch::kCPU);
         if (spec.uncertainty)
-          out.extra[kSigmaColumn] = transformed.sigma.to(torch::kCPU).unsqueeze(1).contiguous();
+          out.extra[store::kSigma] = transformed.sigma.to(torch::kCPU).unsqueeze(1).contiguous();
         out.labels = in.labels;
         out.ids = in.ids;
         out.side_info = in.side_info;

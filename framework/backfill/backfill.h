@@ -1,7 +1,7 @@
 // `fct transform`: upgrades a stored gallery to the new model's space as h(φ_old, ψ), from the
 // stored vectors alone (no images), streaming chunks of rows on every rank so that memory stays
 // bounded whatever the gallery's size. A store embedded by another φ_old (or ψ) than the one h
-// was trained against is refused. An h with the σ head also writes each item's σ (kSigmaColumn).
+// was trained against is refused. An h with the σ head also writes each item's σ (store::kSigma).
 #pragma once
 
 #include <cstdint>
@@ -10,10 +10,6 @@
 #include "framework/dist/communicator.h"
 
 namespace fct::backfill {
-
-// The upgraded store's column of FastFill's predicted uncertainty, float32 [N, 1] (present when h
-// has the σ head).
-inline constexpr const char* kSigmaColumn = "sigma";
 
 struct BackfillJob {
   std::string transformation_path;  // a transformation model file (h)

@@ -34,8 +34,9 @@ struct PlannedStore {
 PlannedStore read_planned_store(const std::string& path) {
   const store::StoreReader reader(path);
   const std::string where = "fct backfill apply: store " + path + ": ";
-  for (const char* column : {kBackfillPosition, kEmbeddedBy, kBackfillBatch}) {
-    if (!reader.has_column(column) || reader.attributes().count(kBackfillOrderAttribute) == 0) {
+  for (const char* column : {store::kBackfillPosition, store::kEmbeddedBy, store::kBackfillBatch}) {
+    if (!reader.has_column(column) ||
+        reader.attributes().count(store::attribute::kBackfillOrder) == 0) {
       throw Error(fmt::format(
           "{}has no backfilling plan (no '{}' column or 'backfill_order' attribute): run `fct "
           "backfill plan --store {} --order random|sigma|distance` first",
@@ -48,11 +49,11 @@ PlannedStore read_planned_store(const std::string& path) {
   s.embedding_dim = reader.embedding_dim();
   s.ids = reader.read_column(store::kIds, 0, s.rows);
   s.labels = reader.read_column(store::kLabels, 0, s.rows);
-  s.embedded_by = reader.read_column(kEmbeddedBy, 0, s.rows);
-  s.position = reader.read_column(kBackfillPosition, 0, s.rows);
-  s.batch = reader.read_column(kBackfillBatch, 0, s.rows);
-  const auto known =
-      s.embedded_by.eq(kEmbeddedByTransformation) | s.embedded_by.eq(kEmbeddedByNewModel);
+  s.embedded_by = reader.read_column(store::kEmbeddedBy, 0, s.rows);
+  s.position = reader.read_column(store::kBackfillPosition, 0, s.rows);
+  s.batch = reader.read_column(store::kBackfillBatch, 0, s.rows);
+  const auto known = s.embedded_by.eq(store::kEmbeddedByTransformation) |
+                     s.embedded_by.eq(store::kEmbeddedByNewModel);
   if (!known.all().item<bool>()) {
     throw DataError(where + "column 'embedded_by' holds values other than 0 (h) and 1 (new model)");
   }
@@ -65,7 +66,7 @@ std::vector<int64_t> pending_rows(const PlannedStore& s) {
   const int64_t* position = s.position.data_ptr<int64_t>();
   std::vector<int64_t> rows;
   for (int64_t r = 0; r < s.rows; ++r) {
-    if (by[r] == kEmbeddedByTransformation) rows.push_back(r);
+    if (by[r] == store::kEmbeddedByTransformation) rows.push_back(r);
   }
   std::sort(rows.begin(), rows.end(),
             [position](int64_t a, int64_t b) { return position[a] < position[b]; });
@@ -167,7 +168,7 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Commu
 
   int64_t next_batch = 0;
   {
-    const auto done = planned.embedded_by.eq(kEmbeddedByNewModel);
+    const auto done = planned.embedded_by.eq(store::kEmbeddedByNewModel);
     if (done.any().item<bool>()) {
       next_batch = planned.batch.masked_select(done).max().item<int64_t>() + 1;
     }
@@ -234,9 +235,10 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Commu
         // See Note [Crash-safe backfilling]: values, flush, then the marks, flush.
         updater->write_rows(store::kEmbeddings, rows, embeddings);
         updater->flush();
-        updater->write_rows(kBackfillBatch, rows, torch::full({count}, next_batch, torch::kInt64));
-        updater->write_rows(kEmbeddedBy, rows,
-                            torch::full({count}, kEmbeddedByNewModel, torch::kInt64));
+        updater->write_rows(store::kBackfillBatch, rows,
+                            torch::full({count}, next_batch, torch::kInt64));
+        updater->write_rows(store::kEmbeddedBy, rows,
+                            torch::full({count}, store::kEmbeddedByNewModel, torch::kInt64));
         updater->flush();
       }
     } catch (...) {

@@ -18,7 +18,8 @@ namespace fct::backfill {
 namespace {
 
 bool is_backfill_column(const std::string& name) {
-  return name == kBackfillPosition || name == kEmbeddedBy || name == kBackfillBatch;
+  return name == store::kBackfillPosition || name == store::kEmbeddedBy ||
+         name == store::kBackfillBatch;
 }
 
 // φ_new of the items of `reader`, row for row, from the new model's store of the same split
@@ -82,16 +83,17 @@ BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communic
                 "backfilling of a store written by `fct transform`");
   }
   const int64_t rows = reader->rows();
-  if (reader->has_column(kEmbeddedBy)) {
-    const torch::Tensor embedded_by = reader->read_column(kEmbeddedBy, 0, rows);
-    const int64_t done = embedded_by.eq(kEmbeddedByNewModel).sum().item<int64_t>();
+  if (reader->has_column(store::kEmbeddedBy)) {
+    const torch::Tensor embedded_by = reader->read_column(store::kEmbeddedBy, 0, rows);
+    const int64_t done = embedded_by.eq(store::kEmbeddedByNewModel).sum().item<int64_t>();
     if (done > 0) {
-      throw Error(where + std::to_string(done) + " of " + std::to_string(rows) +
-                  " items are re-embedded by the new model already (embedded_by = 1) under the "
-                  "plan '" +
-                  store::attribute_or_empty(reader->attributes(), kBackfillOrderAttribute) +
-                  "'; a new plan would not keep them first, so it is refused. Finish with "
-                  "`fct backfill apply`, or plan again on a fresh `fct transform` output");
+      throw Error(
+          where + std::to_string(done) + " of " + std::to_string(rows) +
+          " items are re-embedded by the new model already (embedded_by = 1) under the "
+          "plan '" +
+          store::attribute_or_empty(reader->attributes(), store::attribute::kBackfillOrder) +
+          "'; a new plan would not keep them first, so it is refused. Finish with "
+          "`fct backfill apply`, or plan again on a fresh `fct transform` output");
     }
   }
 
@@ -100,13 +102,13 @@ BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communic
   inputs.rows = rows;
   inputs.seed = job.seed;
   if (order_kind.needs == eval::OrderNeed::kSigma) {
-    if (!reader->has_column(kSigmaColumn)) {
-      throw Error(where + "the order 'sigma' needs a '" + kSigmaColumn +
+    if (!reader->has_column(store::kSigma)) {
+      throw Error(where + "the order 'sigma' needs a '" + store::kSigma +
                   "' column (σ of h's uncertainty head), which this store lacks: upgrade the "
                   "gallery with an h trained with transformation.uncertainty: true, or plan "
                   "--order random");
     }
-    inputs.sigma = reader->read_column(kSigmaColumn, 0, rows);
+    inputs.sigma = reader->read_column(store::kSigma, 0, rows);
   }
   if (order_kind.needs == eval::OrderNeed::kNewEmbeddings) {
     if (job.new_store_path.empty()) {
@@ -130,13 +132,13 @@ BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communic
   for (const auto& column : layout.extra_columns) {
     if (!is_backfill_column(column.first)) extras.push_back(column);
   }
-  for (const char* name : {kBackfillPosition, kEmbeddedBy, kBackfillBatch}) {
+  for (const char* name : {store::kBackfillPosition, store::kEmbeddedBy, store::kBackfillBatch}) {
     extras.emplace_back(name, 0);
   }
   layout.extra_columns = extras;
   store::Attributes attributes = reader->attributes();
   attributes.erase(store::kVersionAttribute);
-  attributes[kBackfillOrderAttribute] = job.order;
+  attributes[store::attribute::kBackfillOrder] = job.order;
   attributes["backfill_seed"] = std::to_string(job.seed);
   attributes["backfill_planned"] = utc_timestamp();
   attributes["embedded_by_0"] =
@@ -156,13 +158,14 @@ BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communic
     try {
       if (last > first) {
         out = reader->read(first, last);
-        for (const char* name : {kBackfillPosition, kEmbeddedBy, kBackfillBatch}) {
+        for (const char* name :
+             {store::kBackfillPosition, store::kEmbeddedBy, store::kBackfillBatch}) {
           out.extra.erase(name);
         }
-        out.extra[kBackfillPosition] = position.slice(0, first, last).clone();
-        out.extra[kEmbeddedBy] =
-            torch::full({last - first}, kEmbeddedByTransformation, torch::kInt64);
-        out.extra[kBackfillBatch] = torch::full({last - first}, int64_t{-1}, torch::kInt64);
+        out.extra[store::kBackfillPosition] = position.slice(0, first, last).clone();
+        out.extra[store::kEmbeddedBy] =
+            torch::full({last - first}, store::kEmbeddedByTransformation, torch::kInt64);
+        out.extra[store::kBackfillBatch] = torch::full({last - first}, int64_t{-1}, torch::kInt64);
       }
     } catch (...) {
       failure = std::current_exception();

@@ -14,19 +14,9 @@
 #include <cstdint>
 #include <string>
 
-#include "framework/backfill/backfill.h"  // kSigmaColumn
 #include "framework/dist/communicator.h"
 
 namespace fct::backfill {
-
-// The partial-backfilling columns and attributes (docs/backfilling.md).
-inline constexpr const char* kBackfillPosition = "backfill_position";
-inline constexpr const char* kEmbeddedBy = "embedded_by";
-inline constexpr const char* kBackfillBatch = "backfill_batch";
-inline constexpr const char* kBackfillOrderAttribute = "backfill_order";
-// embedded_by values.
-inline constexpr int64_t kEmbeddedByTransformation = 0;
-inline constexpr int64_t kEmbeddedByNewModel = 1;
 
 struct BackfillPlanJob {
   std::string store_path;        // an upgraded store (fct transform): has target_model_hash

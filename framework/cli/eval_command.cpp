@@ -9,7 +9,6 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "framework/backfill/backfill_plan.h"
 #include "framework/cli/command_runtime.h"
 #include "framework/cli/commands.h"
 #include "framework/core/atomic_file.h"
@@ -38,11 +37,11 @@ struct BackfillState {
 std::optional<BackfillState> check_backfilled_gallery(const std::string& query_path,
                                                       const std::string& gallery_path) {
   const store::StoreReader gallery(gallery_path);
-  if (!gallery.has_column(backfill::kEmbeddedBy)) return std::nullopt;
+  if (!gallery.has_column(store::kEmbeddedBy)) return std::nullopt;
   BackfillState state;
   state.rows = gallery.rows();
-  state.backfilled = gallery.read_column(backfill::kEmbeddedBy, 0, gallery.rows())
-                         .eq(backfill::kEmbeddedByNewModel)
+  state.backfilled = gallery.read_column(store::kEmbeddedBy, 0, gallery.rows())
+                         .eq(store::kEmbeddedByNewModel)
                          .sum()
                          .item<int64_t>();
   if (state.backfilled > 0) {

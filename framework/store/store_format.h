@@ -51,6 +51,18 @@ inline constexpr const char* kSideInfo = "side_info";
 // The feature cache's extra column: φ_new of each view, beside φ_old (embeddings) and ψ.
 inline constexpr const char* kTarget = "target";
 
+// A store upgraded by an h with the σ head (FastFill): each item's predicted uncertainty,
+// float32 [N, 1].
+inline constexpr const char* kSigma = "sigma";
+// The partial-backfilling columns, int64 [N] (docs/backfilling.md): the item's place in the
+// backfilling order, what embedded it (kEmbeddedByTransformation or kEmbeddedByNewModel), and the
+// `fct backfill apply` batch that re-embedded it (-1: none yet).
+inline constexpr const char* kBackfillPosition = "backfill_position";
+inline constexpr const char* kEmbeddedBy = "embedded_by";
+inline constexpr const char* kBackfillBatch = "backfill_batch";
+inline constexpr int64_t kEmbeddedByTransformation = 0;
+inline constexpr int64_t kEmbeddedByNewModel = 1;
+
 // Names of the root attributes that fct writes and checks: which models made the vectors (their
 // file hashes are what a reader compares), from what data, and the provenance of the file.
 namespace attribute {
@@ -66,6 +78,7 @@ inline constexpr const char* kSplit = "split";
 inline constexpr const char* kConfig = "config";
 inline constexpr const char* kGitRevision = "git_revision";
 inline constexpr const char* kCreated = "created";
+inline constexpr const char* kBackfillOrder = "backfill_order";  // the order a plan follows
 }  // namespace attribute
 
 // The attributes every store written by fct carries: the model (name, file hash, config YAML),

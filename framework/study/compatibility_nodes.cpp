@@ -242,8 +242,8 @@ graph::StageNode curves_node(const StageEnvironment& env, const config::StudyCon
         order_inputs.rows = gallery.embeddings.size(0);
         order_inputs.seed = seed;
         if (order_name == "sigma")
-          order_inputs.sigma = store::StoreReader(gallery_path)
-                                   .read_column(backfill::kSigmaColumn, 0, order_inputs.rows);
+          order_inputs.sigma =
+              store::StoreReader(gallery_path).read_column(store::kSigma, 0, order_inputs.rows);
         order_inputs.transformed = gallery.embeddings;
         order_inputs.updated = new_set.embeddings;
         const auto order = eval::compute_backfill_order(order_name, order_inputs);

@@ -129,11 +129,11 @@ TEST(BackfillApply, BudgetsFollowThePlanAndMatchFctEmbed) {
   {
     const store::StoreReader gallery(dir.file("gallery.h5"));
     const auto rows = gallery.read_all();
-    const auto position = rows.extra.at(kBackfillPosition);
+    const auto position = rows.extra.at(store::kBackfillPosition);
     const auto first = position.lt(31);
-    EXPECT_TRUE(torch::equal(rows.extra.at(kEmbeddedBy), first.to(torch::kInt64)));
+    EXPECT_TRUE(torch::equal(rows.extra.at(store::kEmbeddedBy), first.to(torch::kInt64)));
     EXPECT_TRUE(torch::equal(
-        rows.extra.at(kBackfillBatch),
+        rows.extra.at(store::kBackfillBatch),
         torch::where(first, torch::floor_divide(position, 7), torch::full_like(position, -1))));
     const auto mask = first.unsqueeze(1).expand_as(rows.embeddings);
     EXPECT_TRUE(
@@ -143,7 +143,7 @@ TEST(BackfillApply, BudgetsFollowThePlanAndMatchFctEmbed) {
     EXPECT_TRUE(torch::equal(rows.embeddings.masked_select(~mask),
                              upgraded_embeddings.masked_select(~mask)));
     // Descending σ: the re-embedded items have σ no smaller than any other.
-    const auto sigma = rows.extra.at(kSigmaColumn).reshape({-1});
+    const auto sigma = rows.extra.at(store::kSigma).reshape({-1});
     EXPECT_GE(sigma.masked_select(first).min().item<float>(),
               sigma.masked_select(~first).max().item<float>());
   }
@@ -175,7 +175,7 @@ TEST(BackfillApply, BudgetsFollowThePlanAndMatchFctEmbed) {
   EXPECT_TRUE(close_to(rows.embeddings, reference.embeddings));
   EXPECT_TRUE(torch::equal(rows.ids, reference.ids));
   EXPECT_TRUE(torch::equal(rows.labels, reference.labels));
-  EXPECT_EQ(rows.extra.at(kEmbeddedBy).sum().item<int64_t>(), kItems);
+  EXPECT_EQ(rows.extra.at(store::kEmbeddedBy).sum().item<int64_t>(), kItems);
 }
 
 }  // namespace
