@@ -8,6 +8,8 @@
 #include <atomic>
 #include <chrono>
 #include <future>
+#include <map>
+#include <memory>
 #include <thread>
 
 #include "framework/dist/communicator.h"
@@ -80,19 +82,31 @@ std::future<void> hold_old(const ArtifactCache& cache, const std::string& key, b
   });
 }
 
+// The two-node run of a test, on every rank, with its cache in a shared scratch directory.
+struct ScratchRun {
+  explicit ScratchRun(const std::string& prefix)
+      : dir(prefix),
+        comm(short_timeout_communicator()),
+        keys(graph.add_run(run(dir.file("run"), builds))) {
+    options.artifacts_dir = dir.file("cache");
+    options.lock_poll = std::chrono::milliseconds(100);
+  }
+
+  SharedDir dir;
+  std::unique_ptr<dist::Communicator> comm;
+  int builds = 0;  // counted on rank 0
+  StageGraph graph;
+  std::map<std::string, std::string> keys;
+  ExecutionOptions options;
+  ArtifactCache cache{dir.file("cache")};
+};
+
 class LocalExecutorWaiting : public ::testing::TestWithParam<bool> {};
 
 TEST_P(LocalExecutorWaiting, OutlastsTheCollectiveTimeoutThenReusesOrBuilds) {
   const bool other_publishes = GetParam();
-  SharedDir dir("fct-executor-wait");
-  auto comm = short_timeout_communicator();
-  int builds = 0;
-  StageGraph graph;
-  const auto keys = graph.add_run(run(dir.file("run"), builds));
-  ExecutionOptions options;
-  options.artifacts_dir = dir.file("cache");
-  options.lock_poll = std::chrono::milliseconds(100);
-  ArtifactCache cache(options.artifacts_dir);
+  ScratchRun r("fct-executor-wait");
+  auto& [dir, comm, builds, graph, keys, options, cache] = r;
   std::future<void> other;
   if (mpi_rank() == 0) other = hold_old(cache, keys.at("old"), other_publishes);
   comm->barrier();
@@ -111,15 +125,8 @@ TEST_P(LocalExecutorWaiting, OutlastsTheCollectiveTimeoutThenReusesOrBuilds) {
 }
 
 TEST(LocalExecutorReading, ANodeAnotherRunReadsIsReusedWithoutWaitingForThatRun) {
-  SharedDir dir("fct-executor-read");
-  auto comm = short_timeout_communicator();
-  int builds = 0;
-  StageGraph graph;
-  const auto keys = graph.add_run(run(dir.file("run"), builds));
-  ExecutionOptions options;
-  options.artifacts_dir = dir.file("cache");
-  options.lock_poll = std::chrono::milliseconds(100);
-  ArtifactCache cache(options.artifacts_dir);
+  ScratchRun r("fct-executor-read");
+  auto& [dir, comm, builds, graph, keys, options, cache] = r;
   // The other run built "old" and reads it until told to stop (at most 30 s, if this run waits).
   std::atomic<bool> reader_gave_up{false};
   std::promise<void> stop_reading;
