@@ -12,8 +12,8 @@
 #include "framework/data/batch_loader.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
-#include "framework/dist/compute_threads.h"
-#include "framework/dist/runtime.h"
+#include "framework/distributed/compute_threads.h"
+#include "framework/distributed/runtime.h"
 #include "framework/models/model_file.h"
 #include "framework/store/store_reader.h"
 
@@ -28,7 +28,7 @@ double seconds_since(Clock::time_point start) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  fct::dist::Runtime runtime(&argc, &argv);
+  fct::distributed::Runtime runtime(&argc, &argv);
   CLI::App app{"fct backfill-throughput benchmark"};
   std::string run_directory = "runs/fashion_mnist_fct";
   int64_t threads = 2, chunk_rows = 8192, batch_size = 1024, repeats = 3;
@@ -39,7 +39,7 @@ int main(int argc, char** argv) {
   app.add_option("--repeats", repeats, "passes over the split for each side");
   CLI11_PARSE(app, argc, argv);
   try {
-    fct::dist::set_compute_threads(static_cast<int>(threads));
+    fct::distributed::set_compute_threads(static_cast<int>(threads));
     torch::NoGradGuard no_grad;
     auto h = fct::models::load_transformation(run_directory + "/fct_si/model.pt");
     auto new_model = fct::models::load_embedding_model(run_directory + "/new/model.pt");

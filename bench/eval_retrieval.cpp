@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "framework/core/error.h"
-#include "framework/dist/communicator.h"
-#include "framework/dist/compute_threads.h"
-#include "framework/dist/runtime.h"
+#include "framework/distributed/communicator.h"
+#include "framework/distributed/compute_threads.h"
+#include "framework/distributed/runtime.h"
 #include "framework/eval/retrieval.h"
 
 namespace {
@@ -117,7 +117,7 @@ NaiveFigures naive_full_sort(const fct::eval::EmbeddingSet& query,
 }  // namespace
 
 int main(int argc, char** argv) {
-  fct::dist::Runtime runtime(&argc, &argv);
+  fct::distributed::Runtime runtime(&argc, &argv);
   const auto& info = runtime.info();
   CLI::App app{"fct retrieval-evaluation benchmark"};
   int64_t n = 10000, d = 128, classes = 1000, threads = 0, block = 0;
@@ -137,9 +137,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    const int thread_count = fct::dist::threads_for_rank(static_cast<int>(threads), info);
-    const bool blas_threads_set = fct::dist::set_compute_threads(thread_count);
-    auto comm = fct::dist::make_communicator("mpi", {});
+    const int thread_count = fct::distributed::threads_for_rank(static_cast<int>(threads), info);
+    const bool blas_threads_set = fct::distributed::set_compute_threads(thread_count);
+    auto comm = fct::distributed::make_communicator("mpi", {});
     if (reference && info.size != 1)
       throw fct::Error("--reference runs on one rank only (it is the single-process baseline)");
     fct::eval::RetrievalOptions options;
@@ -151,11 +151,11 @@ int main(int argc, char** argv) {
     const auto start = Clock::now();
     const auto result = fct::eval::evaluate_retrieval(*comm, set, set, options);
     auto elapsed = torch::tensor({seconds_since(start)}, torch::kFloat64);
-    comm->all_reduce(elapsed, fct::dist::ReduceOp::kMax);  // as fast as the slowest rank
+    comm->all_reduce(elapsed, fct::distributed::ReduceOp::kMax);  // as fast as the slowest rank
     auto rss = torch::tensor({peak_rss_mb()}, torch::kFloat64);
     auto rss_max = rss.clone();
-    comm->all_reduce(rss_max, fct::dist::ReduceOp::kMax);
-    comm->all_reduce(rss, fct::dist::ReduceOp::kSum);
+    comm->all_reduce(rss_max, fct::distributed::ReduceOp::kMax);
+    comm->all_reduce(rss, fct::distributed::ReduceOp::kSum);
 
     nlohmann::json out = {{"n", n},
                           {"d", d},
@@ -189,7 +189,7 @@ int main(int argc, char** argv) {
     if (info.rank == 0) std::cout << out.dump() << std::endl;
   } catch (const std::exception& e) {
     std::cerr << "rank " << info.rank << ": " << e.what() << std::endl;
-    if (info.size > 1) fct::dist::Runtime::abort_job(1);
+    if (info.size > 1) fct::distributed::Runtime::abort_job(1);
     return 1;
   }
   return 0;

@@ -26,9 +26,9 @@ cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DFCT_WITH_CUDA=ON \
   -DMPIEXEC_EXECUTABLE="$sys/usr/bin/mpirun" \
   -DFCT_HDF5_INCLUDE_DIR="$sys/usr/include/hdf5/openmpi" \
   -DFCT_HDF5_LIBRARY="$lib/hdf5/openmpi/libhdf5.so" | tail -5
-cmake --build build-gpu -j "$(nproc)" --target fct fct_dist_mpi_tests fct_bench_train_throughput
+cmake --build build-gpu -j "$(nproc)" --target fct fct_distributed_mpi_tests fct_bench_train_throughput
 echo "== NCCL communicator tests (1 rank, 1 GPU)"
-mpirun -np 1 build-gpu/tests/fct_dist_mpi_tests --gtest_filter='*Nccl*:*NCCL*' | tail -15
+mpirun -np 1 build-gpu/tests/fct_distributed_mpi_tests --gtest_filter='*Nccl*:*NCCL*' | tail -15
 echo "== training throughput: fct (LibTorch C++) vs PyTorch eager, ResNet-18, batch 128, 3x224x224"
 build-gpu/bench/fct_bench_train_throughput --device cuda --arch resnet18 --width 64 --head linear \
   --in-channels 3 --image-size 224 --global-batch 128 --steps 30 --warmup 5 | tee "$OUT/fct.json"

@@ -15,7 +15,7 @@
 
 #include "framework/data/image_layout.h"
 #include "framework/data/index_cache.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
 namespace {
 
@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
     MPI_Finalize();
     return app.exit(e);
   }
-  auto comm = fct::dist::make_communicator("mpi", {});
+  auto comm = fct::distributed::make_communicator("mpi", {});
   const std::string root = dir + "/tree";
   if (rank == 0 && !fs::exists(root + "/.complete")) {
     for (int c = 0; c < classes; ++c) {

@@ -8,16 +8,16 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
-#include "framework/dist/communicator.h"
-#include "framework/dist/compute_threads.h"
-#include "framework/dist/gradient_reducer.h"
-#include "framework/dist/runtime.h"
+#include "framework/distributed/communicator.h"
+#include "framework/distributed/compute_threads.h"
+#include "framework/distributed/gradient_reducer.h"
+#include "framework/distributed/runtime.h"
 #include "framework/losses/classification_loss.h"
 #include "framework/models/embedding_model.h"
 #include "framework/train/optimizer_factory.h"
 
 int main(int argc, char** argv) {
-  fct::dist::Runtime runtime(&argc, &argv);
+  fct::distributed::Runtime runtime(&argc, &argv);
   const auto& info = runtime.info();
   CLI::App app{"fct training-throughput benchmark"};
   std::string arch = "resnet18_small";
@@ -37,15 +37,15 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   try {
-    const int thread_count = fct::dist::threads_for_rank(static_cast<int>(threads), info);
-    fct::dist::set_compute_threads(thread_count);
+    const int thread_count = fct::distributed::threads_for_rank(static_cast<int>(threads), info);
+    fct::distributed::set_compute_threads(thread_count);
     const bool cuda = device_name == "cuda";
     const torch::Device device =
         cuda ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(info.local_rank))
              : torch::Device(torch::kCPU);
-    fct::dist::CommunicatorOptions comm_options;
+    fct::distributed::CommunicatorOptions comm_options;
     comm_options.device_index = cuda ? info.local_rank : 0;
-    auto comm = fct::dist::make_communicator(cuda ? "nccl" : "mpi", comm_options);
+    auto comm = fct::distributed::make_communicator(cuda ? "nccl" : "mpi", comm_options);
     const int64_t local_batch = global_batch / info.size;
 
     fct::config::ModelConfig model_config;
@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
     fct::losses::CrossEntropyLoss loss(0.1);
     fct::config::OptimizerConfig optimizer_config;
     auto optimizer = fct::train::make_optimizer(model->parameters(), optimizer_config);
-    fct::dist::GradientReducer reducer(*model, *comm);
+    fct::distributed::GradientReducer reducer(*model, *comm);
 
     const auto images = torch::randn({local_batch, in_channels, image_size, image_size}).to(device);
     const auto labels = torch::randint(0, 10, {local_batch}, torch::kLong).to(device);
@@ -84,9 +84,9 @@ int main(int argc, char** argv) {
     // The job is as fast as its slowest rank.
     auto total = torch::tensor({std::accumulate(step_seconds.begin(), step_seconds.end(), 0.0)},
                                torch::kFloat64);
-    comm->all_reduce(total, fct::dist::ReduceOp::kMax);
+    comm->all_reduce(total, fct::distributed::ReduceOp::kMax);
     auto wait = torch::tensor({wait_seconds}, torch::kFloat64);
-    comm->all_reduce(wait, fct::dist::ReduceOp::kMax);
+    comm->all_reduce(wait, fct::distributed::ReduceOp::kMax);
     std::sort(step_seconds.begin(), step_seconds.end());
     if (info.rank == 0) {
       const double total_s = total.item<double>();
@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
     }
   } catch (const std::exception& e) {
     std::cerr << "rank " << info.rank << ": " << e.what() << std::endl;
-    if (info.size > 1) fct::dist::Runtime::abort_job(1);
+    if (info.size > 1) fct::distributed::Runtime::abort_job(1);
     return 1;
   }
   return 0;

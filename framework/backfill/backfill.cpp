@@ -5,14 +5,14 @@
 #include <chrono>
 
 #include "framework/core/error.h"
-#include "framework/dist/fail_together.h"
+#include "framework/distributed/fail_together.h"
 #include "framework/models/model_file.h"
 #include "framework/store/store_reader.h"
 #include "framework/store/store_writer.h"
 #include "framework/train/progress_bar.h"
 
 namespace fct::backfill {
-BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
+BackfillSummary run_backfill(const BackfillJob& job, distributed::Communicator& comm) {
   const auto start = std::chrono::steady_clock::now();
   auto h = models::load_transformation(job.transformation_path);
   h.model->to(job.device);
@@ -98,7 +98,7 @@ BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm) {
     } catch (...) {
       failure = std::current_exception();
     }
-    dist::fail_together(comm, failure, "transforming rows of " + job.input_path);
+    distributed::fail_together(comm, failure, "transforming rows of " + job.input_path);
     writer.write_rows(first, out);
     bar.update(std::min(input.rows(), (round + 1) * job.chunk_rows * comm.size()));
   }

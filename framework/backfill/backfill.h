@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
 namespace fct::backfill {
 
@@ -26,6 +26,6 @@ struct BackfillSummary {
   double items_per_s = 0.0;
 };
 
-BackfillSummary run_backfill(const BackfillJob& job, dist::Communicator& comm);
+BackfillSummary run_backfill(const BackfillJob& job, distributed::Communicator& comm);
 
 }  // namespace fct::backfill

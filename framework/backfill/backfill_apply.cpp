@@ -12,7 +12,7 @@
 #include "framework/data/batch_loader.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
-#include "framework/dist/fail_together.h"
+#include "framework/distributed/fail_together.h"
 #include "framework/graph/artifact_cache.h"
 #include "framework/models/model_file.h"
 #include "framework/store/store_reader.h"
@@ -74,7 +74,7 @@ std::vector<int64_t> pending_rows(const PlannedStore& s) {
 }
 
 // Every rank must have read the same store state: compares a fingerprint of the pending rows.
-void require_same_plan(dist::Communicator& comm, const std::vector<int64_t>& pending,
+void require_same_plan(distributed::Communicator& comm, const std::vector<int64_t>& pending,
                        const std::string& path) {
   uint64_t hash = 1469598103934665603ull;
   for (int64_t row : pending) hash = (hash ^ static_cast<uint64_t>(row)) * 1099511628211ull;
@@ -90,7 +90,7 @@ void require_same_plan(dist::Communicator& comm, const std::vector<int64_t>& pen
 
 }  // namespace
 
-BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Communicator& comm) {
+BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, distributed::Communicator& comm) {
   graph::refuse_cached_artifact(job.store_path, "fct backfill apply");  // changed in place
   const auto start = std::chrono::steady_clock::now();
   const std::string where = "fct backfill apply: store " + job.store_path + ": ";
@@ -184,7 +184,7 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Commu
     } catch (...) {
       failure = std::current_exception();
     }
-    dist::fail_together(comm, failure, "opening " + job.store_path + " for writing");
+    distributed::fail_together(comm, failure, "opening " + job.store_path + " for writing");
   }
 
   model.model->to(job.device);
@@ -218,7 +218,7 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Commu
     } catch (...) {
       failure = std::current_exception();
     }
-    dist::fail_together(comm, failure, "re-embedding items of " + job.store_path);
+    distributed::fail_together(comm, failure, "re-embedding items of " + job.store_path);
     const torch::Tensor gathered = comm.all_gather(share.to(gather_device)).to(torch::kCPU);
 
     try {
@@ -244,7 +244,7 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Commu
     } catch (...) {
       failure = std::current_exception();
     }
-    dist::fail_together(comm, failure, "writing re-embedded items into " + job.store_path);
+    distributed::fail_together(comm, failure, "writing re-embedded items into " + job.store_path);
     const int64_t total = done_before + first + count;
     spdlog::info(
         "backfill batch {}: re-embedded {} items (plan positions from {}), {}/{} in the "

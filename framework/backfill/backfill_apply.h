@@ -20,7 +20,7 @@
 #include <string>
 
 #include "framework/config/experiment_config.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
 namespace fct::backfill {
 
@@ -47,6 +47,6 @@ struct BackfillApplySummary {
 // Refuses (fct::Error naming the store and what differs) a store without a plan, a model whose
 // hash is not the store's target_model_hash, a dataset or split other than the store's, and sample
 // ids (or labels) that the dataset does not have.
-BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, dist::Communicator& comm);
+BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, distributed::Communicator& comm);
 
 }  // namespace fct::backfill

@@ -8,7 +8,7 @@
 
 #include "framework/core/error.h"
 #include "framework/core/provenance.h"
-#include "framework/dist/fail_together.h"
+#include "framework/distributed/fail_together.h"
 #include "framework/eval/backfill_order.h"
 #include "framework/graph/artifact_cache.h"
 #include "framework/store/store_reader.h"
@@ -70,7 +70,7 @@ torch::Tensor new_embeddings_for(const store::StoreReader& reader, const std::st
 
 }  // namespace
 
-BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communicator& comm) {
+BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, distributed::Communicator& comm) {
   graph::refuse_cached_artifact(job.store_path, "fct backfill plan");  // changed in place
   std::optional<store::StoreReader> reader;
   reader.emplace(job.store_path);
@@ -170,7 +170,7 @@ BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communic
     } catch (...) {
       failure = std::current_exception();
     }
-    dist::fail_together(comm, failure, "copying rows of " + job.store_path);
+    distributed::fail_together(comm, failure, "copying rows of " + job.store_path);
     writer.write_rows(first, out);
   }
   reader.reset();  // the old file is closed before the new one takes its name

@@ -14,7 +14,7 @@
 #include <cstdint>
 #include <string>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
 namespace fct::backfill {
 
@@ -35,6 +35,6 @@ struct BackfillPlanSummary {
 // naming the store) a store that is not an upgraded one, one where some items are re-embedded
 // already (re-planning would move them out of the prefix of the order that apply relies on), and
 // an order whose inputs are missing (no `sigma` column; no or a mismatched --new-store).
-BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, dist::Communicator& comm);
+BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, distributed::Communicator& comm);
 
 }  // namespace fct::backfill

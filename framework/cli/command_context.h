@@ -4,12 +4,12 @@
 #include <string>
 #include <vector>
 
-#include "framework/dist/runtime.h"
+#include "framework/distributed/runtime.h"
 
 namespace fct::cli {
 
 struct CommandContext {
-  dist::RankInfo rank_info;
+  distributed::RankInfo rank_info;
   std::vector<std::string> command_line;
   std::string mpi_library_version;
 };

@@ -1,8 +1,8 @@
 #include "framework/cli/command_runtime.h"
 
 #include "framework/cli/commands.h"
-#include "framework/dist/compute_threads.h"
-#include "framework/dist/runtime.h"
+#include "framework/distributed/compute_threads.h"
+#include "framework/distributed/runtime.h"
 #include "framework/train/supervised_training.h"
 
 namespace fct::cli {
@@ -10,15 +10,15 @@ namespace fct::cli {
 CommandRuntime make_command_runtime(const config::DistConfig& dist, const CommandContext& context) {
   const auto& info = context.rank_info;
   CommandRuntime runtime;
-  runtime.threads = dist::threads_for_rank(static_cast<int>(dist.threads_per_rank), info);
-  dist::set_compute_threads(runtime.threads);
+  runtime.threads = distributed::threads_for_rank(static_cast<int>(dist.threads_per_rank), info);
+  distributed::set_compute_threads(runtime.threads);
   runtime.device = train::select_device(dist.device, info.local_rank);
   runtime.backend =
       dist.backend == "auto" ? (runtime.device.is_cuda() ? "nccl" : "mpi") : dist.backend;
-  dist::CommunicatorOptions options;
+  distributed::CommunicatorOptions options;
   options.timeout_s = dist.timeout_s;
   options.device_index = runtime.device.is_cuda() ? runtime.device.index() : 0;
-  runtime.comm = dist::make_communicator(runtime.backend, options);
+  runtime.comm = distributed::make_communicator(runtime.backend, options);
   runtime.provenance.command_line = context.command_line;
   runtime.provenance.world_size = info.size;
   runtime.provenance.threads_per_rank = runtime.threads;

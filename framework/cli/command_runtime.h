@@ -10,7 +10,7 @@
 #include "framework/cli/command_context.h"
 #include "framework/config/experiment_config.h"
 #include "framework/core/provenance.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
 namespace fct::cli {
 
@@ -18,7 +18,7 @@ struct CommandRuntime {
   int threads = 1;
   torch::Device device = torch::kCPU;
   std::string backend;
-  std::unique_ptr<dist::Communicator> comm;
+  std::unique_ptr<distributed::Communicator> comm;
   ProvenanceInputs provenance;  // config_hash left 0: the command sets it
 };
 

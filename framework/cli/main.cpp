@@ -11,16 +11,16 @@
 #include "framework/core/atomic_file.h"
 #include "framework/core/logging.h"
 #include "framework/core/preemption.h"
-#include "framework/dist/runtime.h"
+#include "framework/distributed/runtime.h"
 
 int main(int argc, char** argv) {
   std::vector<std::string> command_line(argv, argv + argc);
-  fct::dist::Runtime runtime(&argc, &argv);
+  fct::distributed::Runtime runtime(&argc, &argv);
   const auto& info = runtime.info();
   fct::configure_logging(info.rank, info.size);
   fct::install_preemption_handler();
 
-  fct::cli::CommandContext context{info, command_line, fct::dist::Runtime::mpi_library_version()};
+  fct::cli::CommandContext context{info, command_line, fct::distributed::Runtime::mpi_library_version()};
   CLI::App app{"fct: forward-compatible training of image-embedding models"};
   app.require_subcommand(1);
   fct::cli::add_train_command(app, context);
@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     return fct::kPreemptedExit;
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
-    if (info.size > 1) fct::dist::Runtime::abort_job(1);
+    if (info.size > 1) fct::distributed::Runtime::abort_job(1);
     return 1;
   }
   return 0;

@@ -7,7 +7,7 @@
 #include "framework/cli/command_runtime.h"
 #include "framework/cli/commands.h"
 #include "framework/config/experiment_loader.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/train/run_directory.h"
 #include "framework/train/supervised_training.h"
 

@@ -26,7 +26,7 @@ const Registry<DatasetFactory>& dataset_registry() {
 }
 
 std::unique_ptr<Dataset> make_dataset(const config::DataConfig& config, const std::string& split,
-                                      dist::Communicator* comm) {
+                                      distributed::Communicator* comm) {
   std::unique_ptr<Dataset> dataset;
   if (dataset_registry().contains(config.name)) {
     dataset = dataset_registry().get(config.name)(config.root, split);

@@ -13,7 +13,7 @@
 #include "framework/config/experiment_config.h"
 #include "framework/core/registry.h"
 #include "framework/data/dataset.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
 namespace fct::data {
 
@@ -28,7 +28,7 @@ const Registry<DatasetFactory>& dataset_registry();
 // 0..k-1) and then to its first config.limit samples (0 = all). For image-file datasets the index
 // comes from rank 0 of `comm` (nullptr: built or loaded by this process), so call it on every rank.
 std::unique_ptr<Dataset> make_dataset(const config::DataConfig& config, const std::string& split,
-                                      dist::Communicator* comm = nullptr);
+                                      distributed::Communicator* comm = nullptr);
 
 // Every name data.name accepts.
 std::vector<std::string> dataset_names();

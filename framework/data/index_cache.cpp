@@ -68,7 +68,7 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-torch::Device tensor_device(const dist::Communicator& comm) {
+torch::Device tensor_device(const distributed::Communicator& comm) {
   return comm.name() == "nccl" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
 }
 
@@ -151,7 +151,7 @@ IndexLoad load_or_build_index(const ImageLayout& layout, const IndexRequest& req
   return result;
 }
 
-IndexLoad shared_index(dist::Communicator* comm, const ImageLayout& layout,
+IndexLoad shared_index(distributed::Communicator* comm, const ImageLayout& layout,
                        const IndexRequest& request) {
   if (comm == nullptr || comm->size() == 1) return load_or_build_index(layout, request);
 

@@ -10,7 +10,7 @@
 
 #include "framework/data/image_index.h"
 #include "framework/data/image_layout.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
 namespace fct::data {
 
@@ -40,7 +40,7 @@ IndexLoad load_or_build_index(const ImageLayout& layout, const IndexRequest& req
 // Collective over `comm` (nullptr: this process alone): rank 0 runs load_or_build_index, every
 // rank gets the index. An error on rank 0 is rethrown there and as a DataError with its message on
 // every other rank, so no rank waits for an index that never comes.
-IndexLoad shared_index(dist::Communicator* comm, const ImageLayout& layout,
+IndexLoad shared_index(distributed::Communicator* comm, const ImageLayout& layout,
                        const IndexRequest& request);
 
 }  // namespace fct::data

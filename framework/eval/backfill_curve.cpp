@@ -121,7 +121,7 @@ void evaluate_curve_queries(const PreparedSet& query, const PreparedSet& before,
   }
 }
 
-BackfillCurve incremental_curve(dist::Communicator* comm, const EmbeddingSet& query,
+BackfillCurve incremental_curve(distributed::Communicator* comm, const EmbeddingSet& query,
                                 const EmbeddingSet& before, const EmbeddingSet& after,
                                 const torch::Tensor& order, const BackfillCurveOptions& options,
                                 const RetrievalResult* reference) {
@@ -147,7 +147,7 @@ BackfillCurve incremental_curve(dist::Communicator* comm, const EmbeddingSet& qu
       torch::zeros({options.steps + 1, detail::kOutcomeFields, n}, torch::kFloat64);
   evaluate_curve_queries(q, b, a, order_cpu.data_ptr<int64_t>(), counts, options.retrieval, begin,
                          end, packed);
-  if (size > 1) comm->all_reduce(packed, dist::ReduceOp::kSum);
+  if (size > 1) comm->all_reduce(packed, distributed::ReduceOp::kSum);
   return curve_from(packed, counts, options.steps, reference);
 }
 
@@ -171,7 +171,7 @@ double BackfillCurve::auc_negative_flips() const {
   return negative_flips.empty() ? 0.0 : curve_auc(negative_flips);
 }
 
-BackfillCurve evaluate_backfill_curve(dist::Communicator& comm, const EmbeddingSet& query,
+BackfillCurve evaluate_backfill_curve(distributed::Communicator& comm, const EmbeddingSet& query,
                                       const EmbeddingSet& before, const EmbeddingSet& after,
                                       const torch::Tensor& order,
                                       const BackfillCurveOptions& options,

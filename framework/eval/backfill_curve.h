@@ -20,7 +20,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/eval/retrieval.h"
 
 namespace fct::eval {
@@ -51,7 +51,7 @@ double curve_auc(const std::vector<double>& points);
 // DataError); `order` an int64 [N] permutation of the gallery rows. With `reference` (old/old of
 // the same queries) the negative-flip rate is recorded at every point. Memory: one block of queries
 // × N float32 distances, twice.
-BackfillCurve evaluate_backfill_curve(dist::Communicator& comm, const EmbeddingSet& query,
+BackfillCurve evaluate_backfill_curve(distributed::Communicator& comm, const EmbeddingSet& query,
                                       const EmbeddingSet& before, const EmbeddingSet& after,
                                       const torch::Tensor& order,
                                       const BackfillCurveOptions& options = {},

@@ -61,7 +61,7 @@ std::string distance_name(Distance distance) {
   return distance == Distance::kL2 ? "l2" : "cosine";
 }
 
-RetrievalResult evaluate_retrieval(dist::Communicator& comm, const EmbeddingSet& query,
+RetrievalResult evaluate_retrieval(distributed::Communicator& comm, const EmbeddingSet& query,
                                    const EmbeddingSet& gallery, const RetrievalOptions& options) {
   const PreparedSet q = detail::prepare(query, options.distance, "query");
   const PreparedSet g = detail::prepare(gallery, options.distance, "gallery");
@@ -76,7 +76,7 @@ RetrievalResult evaluate_retrieval(dist::Communicator& comm, const EmbeddingSet&
   torch::Tensor slice = torch::zeros({4, end - begin}, torch::kFloat64);
   evaluate_queries(q, g, options, begin, end, slice);
   packed.narrow(1, begin, end - begin).copy_(slice);
-  if (size > 1) comm.all_reduce(packed, dist::ReduceOp::kSum);
+  if (size > 1) comm.all_reduce(packed, distributed::ReduceOp::kSum);
   return detail::summarise(packed);
 }
 

@@ -26,7 +26,7 @@
 #include <cstdint>
 #include <string>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
 namespace fct::eval {
 
@@ -67,7 +67,7 @@ struct RetrievalResult {
 // the same distances (see the note on BLAS above). Query ids may repeat; a query skips every
 // gallery item with its id. Memory: one block of queries x N_gallery float32 distances.
 // Throws DataError for mismatched shapes or non-finite embeddings.
-RetrievalResult evaluate_retrieval(dist::Communicator& comm, const EmbeddingSet& query,
+RetrievalResult evaluate_retrieval(distributed::Communicator& comm, const EmbeddingSet& query,
                                    const EmbeddingSet& gallery,
                                    const RetrievalOptions& options = {});
 

@@ -14,7 +14,7 @@
 #include "framework/core/error.h"
 #include "framework/core/preemption.h"
 #include "framework/core/provenance.h"
-#include "framework/dist/preemption_vote.h"
+#include "framework/distributed/preemption_vote.h"
 #include "framework/graph/artifact_cache.h"
 #include "framework/graph/graph_record.h"
 #include "framework/graph/run_links.h"
@@ -37,7 +37,7 @@ bool resumable(const ExecutionOptions& options, const std::string& kind) {
 }
 
 // Rank 0's decision, on every rank.
-Decision agree(dist::Communicator& comm, Decision decision) {
+Decision agree(distributed::Communicator& comm, Decision decision) {
   auto value = torch::full({1}, static_cast<int64_t>(decision), torch::kInt64);
   comm.broadcast(value, 0);
   return static_cast<Decision>(value[0].item<int64_t>());
@@ -47,7 +47,7 @@ Decision agree(dist::Communicator& comm, Decision decision) {
 // other runs read it. While another process holds it exclusively (it is building the node), every
 // rank sleeps and asks again: the wait lasts as long as someone else's training, so it must not be
 // one collective, which would run into the communicator's timeout on the ranks that wait in it.
-std::optional<FileLock> lock_node(ArtifactCache& cache, dist::Communicator& comm,
+std::optional<FileLock> lock_node(ArtifactCache& cache, distributed::Communicator& comm,
                                   const StageNode& stage, const std::string& key,
                                   const std::string& progress, std::chrono::milliseconds poll) {
   const bool rank0 = comm.rank() == 0;
@@ -89,7 +89,7 @@ nlohmann::json node_record(const GraphNode& node, double seconds) {
 
 }  // namespace
 
-ExecutionReport execute_locally(const StageGraph& graph, dist::Communicator& comm,
+ExecutionReport execute_locally(const StageGraph& graph, distributed::Communicator& comm,
                                 const ExecutionOptions& options) {
   const bool rank0 = comm.rank() == 0;
   ArtifactCache cache(options.artifacts_dir);
@@ -123,7 +123,7 @@ ExecutionReport execute_locally(const StageGraph& graph, dist::Communicator& com
     const StageNode& stage = node.node;
     // A preemption that came while a node without checkpoints ran (an embedding, the feature
     // cache) stops here, between nodes: what is done stays done.
-    if (dist::any_rank_preempted(comm))
+    if (distributed::any_rank_preempted(comm))
       throw Preempted(fmt::format("preempted before stage {}/{} {}; run again to go on", index,
                                   total, stage.label),
                       fmt::format("before stage {}/{} {}", index, total, stage.label));

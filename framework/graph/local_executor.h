@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/graph/graph_record.h"
 #include "framework/graph/stage_graph.h"
 
@@ -55,7 +55,7 @@ struct ExecutionReport {
 };
 
 // Collective over `comm`.
-ExecutionReport execute_locally(const StageGraph& graph, dist::Communicator& comm,
+ExecutionReport execute_locally(const StageGraph& graph, distributed::Communicator& comm,
                                 const ExecutionOptions& options);
 
 }  // namespace fct::graph

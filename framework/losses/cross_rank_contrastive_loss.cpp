@@ -6,7 +6,7 @@
 namespace fct::losses {
 
 torch::Tensor nt_xent_loss_across_ranks(const torch::Tensor& projections, double temperature,
-                                        dist::Communicator& comm) {
+                                        distributed::Communicator& comm) {
   if (comm.size() == 1) return nt_xent_loss(projections, temperature);
   if (projections.dim() != 2 || projections.size(0) % 2 != 0 || projections.size(0) < 2)
     throw Error("nt_xent: expected projections [2B, p] with B >= 1");

@@ -5,7 +5,7 @@
 
 #include <torch/torch.h>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
 namespace fct::losses {
 
@@ -16,6 +16,6 @@ namespace fct::losses {
 // exactly the gradient of nt_xent_loss on the whole global batch. With one rank it is
 // nt_xent_loss.
 torch::Tensor nt_xent_loss_across_ranks(const torch::Tensor& projections, double temperature,
-                                        dist::Communicator& comm);
+                                        distributed::Communicator& comm);
 
 }  // namespace fct::losses

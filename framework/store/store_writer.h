@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "framework/dist/mpi_c.h"
+#include "framework/distributed/mpi_c.h"
 #include "framework/store/store_format.h"
 
 namespace fct::store {

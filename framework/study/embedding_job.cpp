@@ -10,7 +10,7 @@
 
 namespace fct::study {
 
-void run_embedding_job(const EmbeddingJob& job, dist::Communicator& comm) {
+void run_embedding_job(const EmbeddingJob& job, distributed::Communicator& comm) {
   auto model = models::load_embedding_model(job.model_path);
   const std::string dataset_name = model.info.spec.value("dataset", std::string());
   if (!dataset_name.empty() && dataset_name != job.data.name)

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "framework/config/experiment_config.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
 namespace fct::study {
 
@@ -21,6 +21,6 @@ struct EmbeddingJob {
   bool show_progress = true;
 };
 
-void run_embedding_job(const EmbeddingJob& job, dist::Communicator& comm);
+void run_embedding_job(const EmbeddingJob& job, distributed::Communicator& comm);
 
 }  // namespace fct::study

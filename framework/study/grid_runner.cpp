@@ -8,7 +8,7 @@
 
 namespace fct::study {
 
-GridOutcome run_grid(const config::GridConfig& grid, dist::Communicator& comm,
+GridOutcome run_grid(const config::GridConfig& grid, distributed::Communicator& comm,
                      const StudyOptions& options) {
   const auto& base = grid.base.config;
   const std::string root = train::resolve_run_directory(base.output_dir, base.name);

@@ -11,7 +11,7 @@
 #pragma once
 
 #include "framework/config/grid_config.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/report/grid_matrix.h"
 #include "framework/study/study_runner.h"
 
@@ -24,7 +24,7 @@ struct GridOutcome {
   std::vector<graph::NodeStatus> plan;  // dry runs: every node with its state
 };
 
-GridOutcome run_grid(const config::GridConfig& grid, dist::Communicator& comm,
+GridOutcome run_grid(const config::GridConfig& grid, distributed::Communicator& comm,
                      const StudyOptions& options);
 
 // The matrix from the results every pair's table wrote (`fct grid --summarize`, after the jobs of

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "framework/config/study_config.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/graph/stage_graph.h"
 #include "framework/report/results_table.h"
 #include "framework/study/run_layout.h"
@@ -32,7 +32,7 @@ namespace fct::study {
 // What every build needs at run time: the ranks and how the command runs. Outlives the graph's
 // execution.
 struct StageEnvironment {
-  dist::Communicator& comm;
+  distributed::Communicator& comm;
   const StudyOptions& options;
 };
 

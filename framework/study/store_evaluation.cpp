@@ -14,7 +14,7 @@ eval::EmbeddingSet load_embedding_set(const std::string& store_path) {
   return set;
 }
 
-StoreEvaluation evaluate_stores(dist::Communicator& comm, const std::string& query_path,
+StoreEvaluation evaluate_stores(distributed::Communicator& comm, const std::string& query_path,
                                 const std::string& gallery_path,
                                 const eval::RetrievalOptions& options,
                                 const std::string& reference_query_path,

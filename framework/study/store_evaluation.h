@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/eval/retrieval.h"
 
 namespace fct::study {
@@ -17,7 +17,7 @@ struct StoreEvaluation {
   std::optional<double> negative_flips;  // with a reference pair
 };
 
-StoreEvaluation evaluate_stores(dist::Communicator& comm, const std::string& query_path,
+StoreEvaluation evaluate_stores(distributed::Communicator& comm, const std::string& query_path,
                                 const std::string& gallery_path,
                                 const eval::RetrievalOptions& options,
                                 const std::string& reference_query_path = "",

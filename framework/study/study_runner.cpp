@@ -56,7 +56,7 @@ std::string study_artifacts_dir(const config::StudyConfig& study) {
 
 std::vector<StudyOutcome> run_studies(
     const std::vector<const config::LoadedConfig<config::StudyConfig>*>& studies,
-    dist::Communicator& comm, const StudyOptions& options) {
+    distributed::Communicator& comm, const StudyOptions& options) {
   if (studies.empty()) return {};
   const std::string& part = options.part;
   if (!part.empty() &&
@@ -110,7 +110,7 @@ std::vector<StudyOutcome> run_studies(
 }
 
 StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
-                       dist::Communicator& comm, const StudyOptions& options) {
+                       distributed::Communicator& comm, const StudyOptions& options) {
   return run_studies({&loaded}, comm, options).front();
 }
 

@@ -12,7 +12,7 @@
 #include "framework/config/config_loader.h"
 #include "framework/config/study_config.h"
 #include "framework/core/provenance.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/graph/graph_record.h"
 #include "framework/graph/local_executor.h"
 #include "framework/report/results_table.h"
@@ -60,11 +60,11 @@ struct StudyOutcome {
 };
 
 StudyOutcome run_study(const config::LoadedConfig<config::StudyConfig>& loaded,
-                       dist::Communicator& comm, const StudyOptions& options);
+                       distributed::Communicator& comm, const StudyOptions& options);
 
 // Several studies (the points of a sweep) as one graph: every node they share is built once.
 std::vector<StudyOutcome> run_studies(
     const std::vector<const config::LoadedConfig<config::StudyConfig>*>& studies,
-    dist::Communicator& comm, const StudyOptions& options);
+    distributed::Communicator& comm, const StudyOptions& options);
 
 }  // namespace fct::study

@@ -14,7 +14,7 @@ namespace fct::train {
 
 torch::Tensor class_mean_embeddings(const config::ExperimentConfig& config,
                                     models::EmbeddingModel& model, int64_t samples_per_class,
-                                    dist::Communicator& comm, torch::Device device) {
+                                    distributed::Communicator& comm, torch::Device device) {
   const auto dataset = data::make_dataset(config.data, config.data.train_split, &comm);
   const int64_t classes = dataset->num_classes();
   // The first samples_per_class samples of each class, in split order, spread over the ranks.
@@ -54,7 +54,7 @@ torch::Tensor class_mean_embeddings(const config::ExperimentConfig& config,
 }
 
 TrainSummary train_bct(const config::ExperimentConfig& config, const config::BctConfig& bct,
-                       const std::string& old_model_path, dist::Communicator& comm,
+                       const std::string& old_model_path, distributed::Communicator& comm,
                        const TrainerOptions& options) {
   auto old = models::load_embedding_model(old_model_path);
   if (old.model->embedding_dim() != config.model.embedding_dim)

@@ -7,20 +7,20 @@
 
 #include "framework/config/experiment_config.h"
 #include "framework/config/study_config.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/models/embedding_model.h"
 #include "framework/train/trainer.h"
 
 namespace fct::train {
 
 TrainSummary train_bct(const config::ExperimentConfig& config, const config::BctConfig& bct,
-                       const std::string& old_model_path, dist::Communicator& comm,
+                       const std::string& old_model_path, distributed::Communicator& comm,
                        const TrainerOptions& options);
 
 // Mean old-model embedding of every class of `config.data`'s training split (at most
 // `samples_per_class` samples per class, 0 = all), [classes, d]; summed over the ranks.
 torch::Tensor class_mean_embeddings(const config::ExperimentConfig& config,
                                     models::EmbeddingModel& model, int64_t samples_per_class,
-                                    dist::Communicator& comm, torch::Device device);
+                                    distributed::Communicator& comm, torch::Device device);
 
 }  // namespace fct::train

@@ -2,13 +2,13 @@
 
 #include "framework/core/error.h"
 #include "framework/data/batch_loader.h"
-#include "framework/dist/fail_together.h"
-#include "framework/dist/mpi_c.h"
+#include "framework/distributed/fail_together.h"
+#include "framework/distributed/mpi_c.h"
 #include "framework/train/progress_bar.h"
 
 namespace fct::train {
 
-void write_embeddings(dist::Communicator& comm, const data::Dataset& dataset,
+void write_embeddings(distributed::Communicator& comm, const data::Dataset& dataset,
                       const data::Transform& transform, Encoders encoders, const std::string& path,
                       store::Attributes attributes, const ExtractionOptions& options) {
   if (!encoders.embedding) throw Error("write_embeddings: an embedding model is required");
@@ -72,7 +72,7 @@ void write_embeddings(dist::Communicator& comm, const data::Dataset& dataset,
       } catch (...) {
         failure = std::current_exception();
       }
-      dist::fail_together(comm, failure, "embedding rows for " + path);
+      distributed::fail_together(comm, failure, "embedding rows for " + path);
       writer.write_rows(row, rows);
       row += rows.size();
       // Every rank writes at the same pace; rank 0's progress stands for all.

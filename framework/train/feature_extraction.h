@@ -10,7 +10,7 @@
 
 #include "framework/data/dataset.h"
 #include "framework/data/transforms.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/models/embedding_model.h"
 #include "framework/models/simclr_model.h"
 #include "framework/store/store_reader.h"
@@ -36,7 +36,7 @@ struct ExtractionOptions {
 
 // Writes `dataset` through `encoders` to `path` (collective over `comm`, whose ranks are the
 // ranks of MPI_COMM_WORLD). The store's rows are (view, sample) pairs: row v * N + i.
-void write_embeddings(dist::Communicator& comm, const data::Dataset& dataset,
+void write_embeddings(distributed::Communicator& comm, const data::Dataset& dataset,
                       const data::Transform& transform, Encoders encoders, const std::string& path,
                       store::Attributes attributes, const ExtractionOptions& options);
 

@@ -7,7 +7,7 @@
 namespace fct::train {
 
 nlohmann::json input_report(const std::vector<std::pair<std::string, const data::Dataset*>>& sets,
-                            dist::Communicator& comm) {
+                            distributed::Communicator& comm) {
   nlohmann::json report = nlohmann::json::object();
   for (const auto& [label, dataset] : sets) {
     const data::InputLog* log = dataset->input_log();

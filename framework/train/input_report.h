@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "framework/data/dataset.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
 namespace fct::train {
 
@@ -17,6 +17,6 @@ namespace fct::train {
 // per dataset that met bad files. Counts of distinct files are summed over ranks (a file is read by
 // one rank per epoch, but by different ranks in different epochs, so they can overcount).
 nlohmann::json input_report(const std::vector<std::pair<std::string, const data::Dataset*>>& sets,
-                            dist::Communicator& comm);
+                            distributed::Communicator& comm);
 
 }  // namespace fct::train

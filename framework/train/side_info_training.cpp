@@ -13,7 +13,7 @@
 namespace fct::train {
 
 TrainSummary train_side_info(const config::ExperimentConfig& config,
-                             const config::SimclrConfig& simclr, dist::Communicator& comm,
+                             const config::SimclrConfig& simclr, distributed::Communicator& comm,
                              const TrainerOptions& options) {
   const auto train_set = data::make_dataset(config.data, config.data.train_split, &comm);
   const auto val_set = data::make_dataset(config.data, config.data.val_split, &comm);

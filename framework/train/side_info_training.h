@@ -4,13 +4,13 @@
 
 #include "framework/config/experiment_config.h"
 #include "framework/config/study_config.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/train/trainer.h"
 
 namespace fct::train {
 
 TrainSummary train_side_info(const config::ExperimentConfig& config,
-                             const config::SimclrConfig& simclr, dist::Communicator& comm,
+                             const config::SimclrConfig& simclr, distributed::Communicator& comm,
                              const TrainerOptions& options);
 
 }  // namespace fct::train

@@ -5,7 +5,7 @@
 
 namespace fct::train {
 
-SimclrTask::SimclrTask(models::SimclrModel model, double temperature, dist::Communicator& comm,
+SimclrTask::SimclrTask(models::SimclrModel model, double temperature, distributed::Communicator& comm,
                        torch::Device device)
     : model_(std::move(model)), temperature_(temperature), comm_(comm), device_(device) {
   model_->to(device_);

@@ -4,7 +4,7 @@
 // views of held-out images, augmented the same way).
 #pragma once
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/models/simclr_model.h"
 #include "framework/train/training_task.h"
 
@@ -12,7 +12,7 @@ namespace fct::train {
 
 class SimclrTask : public TrainingTask {
  public:
-  SimclrTask(models::SimclrModel model, double temperature, dist::Communicator& comm,
+  SimclrTask(models::SimclrModel model, double temperature, distributed::Communicator& comm,
              torch::Device device);
 
   std::string name() const override { return "simclr"; }
@@ -25,7 +25,7 @@ class SimclrTask : public TrainingTask {
  private:
   models::SimclrModel model_;
   double temperature_;
-  dist::Communicator& comm_;
+  distributed::Communicator& comm_;
   torch::Device device_;
 };
 

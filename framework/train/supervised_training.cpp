@@ -46,7 +46,7 @@ void write_training_summary(const std::string& run_directory, const TrainSummary
   write_text_atomically(run_directory + "/summary.json", record.dump(2) + "\n");
 }
 
-TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Communicator& comm,
+TrainSummary train_supervised(const config::ExperimentConfig& config, distributed::Communicator& comm,
                               const TrainerOptions& options,
                               std::unique_ptr<losses::ClassificationLoss> loss) {
   const auto train_set = data::make_dataset(config.data, config.data.train_split, &comm);

@@ -7,14 +7,14 @@
 #include <nlohmann/json.hpp>
 
 #include "framework/config/experiment_config.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/losses/classification_loss.h"
 #include "framework/train/trainer.h"
 
 namespace fct::train {
 
 // `loss` replaces the loss config.loss names (the BCT stage passes its influence loss).
-TrainSummary train_supervised(const config::ExperimentConfig& config, dist::Communicator& comm,
+TrainSummary train_supervised(const config::ExperimentConfig& config, distributed::Communicator& comm,
                               const TrainerOptions& options,
                               std::unique_ptr<losses::ClassificationLoss> loss = nullptr);
 

@@ -11,9 +11,9 @@
 
 #include "framework/core/error.h"
 #include "framework/core/preemption.h"
-#include "framework/dist/distributed_sampler.h"
-#include "framework/dist/gradient_reducer.h"
-#include "framework/dist/preemption_vote.h"
+#include "framework/distributed/distributed_sampler.h"
+#include "framework/distributed/gradient_reducer.h"
+#include "framework/distributed/preemption_vote.h"
 #include "framework/train/checkpoint.h"
 #include "framework/train/lr_schedule.h"
 #include "framework/train/metrics_log.h"
@@ -30,7 +30,7 @@ double seconds_since(Clock::time_point start) {
 }
 
 // Sums a few doubles over all ranks in one collective.
-std::vector<double> sum_over_ranks(dist::Communicator& comm, const std::vector<double>& values) {
+std::vector<double> sum_over_ranks(distributed::Communicator& comm, const std::vector<double>& values) {
   auto tensor = torch::tensor(values, torch::kFloat64);
   comm.all_reduce(tensor);
   return {tensor.data_ptr<double>(), tensor.data_ptr<double>() + tensor.numel()};
@@ -38,7 +38,7 @@ std::vector<double> sum_over_ranks(dist::Communicator& comm, const std::vector<d
 
 // A diverging rank (a bug, a bad node) must end the job rather than train on silently: every rank
 // compares the checksum of its parameters with every other rank's.
-void check_parameters_agree(dist::Communicator& comm, torch::nn::Module& module,
+void check_parameters_agree(distributed::Communicator& comm, torch::nn::Module& module,
                             const std::string& when) {
   torch::NoGradGuard no_grad;
   // Summed on the parameters' device and read once: one device sync, not one per parameter.
@@ -100,7 +100,7 @@ void inject_fault(const config::DebugConfig& debug, int rank, int64_t step) {
 // Every rank's buffers (BatchNorm statistics, which differ per rank inside an epoch) as one
 // [ranks, n] float64 tensor, so that a checkpoint written mid-epoch can give each rank its own
 // back.
-torch::Tensor gather_rank_buffers(dist::Communicator& comm, torch::nn::Module& module) {
+torch::Tensor gather_rank_buffers(distributed::Communicator& comm, torch::nn::Module& module) {
   std::vector<torch::Tensor> flat;
   for (const auto& b : module.buffers())
     flat.push_back(b.detach().to(torch::kCPU, torch::kFloat64).flatten());
@@ -128,7 +128,7 @@ std::string checkpoint_path(const std::string& run_directory) {
   return run_directory + "/checkpoint.pt";
 }
 
-Trainer::Trainer(const config::ExperimentConfig& config, dist::Communicator& comm,
+Trainer::Trainer(const config::ExperimentConfig& config, distributed::Communicator& comm,
                  TrainerOptions options)
     : config_(config), comm_(comm), options_(std::move(options)) {}
 
@@ -150,11 +150,11 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
   }
   const int64_t local_batch = schedule.batch_size / world;
 
-  dist::check_same_on_all_ranks(comm_, options_.config_hash, "resolved config");
-  dist::check_same_on_all_ranks(comm_, static_cast<uint64_t>(train_set.size()),
+  distributed::check_same_on_all_ranks(comm_, options_.config_hash, "resolved config");
+  distributed::check_same_on_all_ranks(comm_, static_cast<uint64_t>(train_set.size()),
                                 "training-set size");
 
-  dist::DistributedSampler sampler({train_set.size(), rank, world,
+  distributed::DistributedSampler sampler({train_set.size(), rank, world,
                                     static_cast<uint64_t>(config_.seed), /*shuffle=*/true,
                                     /*drop_last=*/true});
   const int64_t steps_per_epoch = sampler.shard_size() / local_batch;
@@ -192,7 +192,7 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
   }
 
   // Broadcasts rank 0's parameters and buffers, so every rank starts from the same weights.
-  dist::GradientReducer reducer(module, comm_,
+  distributed::GradientReducer reducer(module, comm_,
                                 {config_.dist.bucket_mb, config_.dist.first_bucket_mb});
   if (progress.partial.steps > 0) {
     if (progress.partial.rank_buffers.size(0) != world)
@@ -276,7 +276,7 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
     progress.partial = PartialEpoch();
     double lr = 0.0;
     for (int64_t step = first_step; step < steps_per_epoch; ++step) {
-      if (dist::any_rank_preempted(comm_)) {
+      if (distributed::any_rank_preempted(comm_)) {
         TrainingProgress snapshot = progress;
         snapshot.partial.steps = step;
         const auto sums = sum_over_ranks(

@@ -10,7 +10,7 @@
 #include "framework/data/batch_loader.h"
 #include "framework/data/dataset.h"
 #include "framework/data/transforms.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/train/training_task.h"
 
 namespace fct::train {
@@ -36,7 +36,7 @@ struct TrainSummary {
 
 class Trainer {
  public:
-  Trainer(const config::ExperimentConfig& config, dist::Communicator& comm, TrainerOptions options);
+  Trainer(const config::ExperimentConfig& config, distributed::Communicator& comm, TrainerOptions options);
 
   TrainSummary run(TrainingTask& task, const data::BatchSource& train_set,
                    const data::BatchSource& val_set);
@@ -47,7 +47,7 @@ class Trainer {
 
  private:
   const config::ExperimentConfig& config_;
-  dist::Communicator& comm_;
+  distributed::Communicator& comm_;
   TrainerOptions options_;
 };
 

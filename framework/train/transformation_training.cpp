@@ -18,7 +18,7 @@ namespace fct::train {
 TrainSummary train_transformation(const config::ExperimentConfig& config,
                                   const config::TransformationConfig& transformation,
                                   bool use_side_info, const TransformationInputsPaths& paths,
-                                  dist::Communicator& comm, const TrainerOptions& options) {
+                                  distributed::Communicator& comm, const TrainerOptions& options) {
   auto old_model = models::load_embedding_model(paths.old_model);
   auto side_model = models::load_side_info_model(paths.side_info_model);
   auto new_model = models::load_embedding_model(paths.new_model);

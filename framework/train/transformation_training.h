@@ -7,7 +7,7 @@
 
 #include "framework/config/experiment_config.h"
 #include "framework/config/study_config.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/train/trainer.h"
 
 namespace fct::train {
@@ -26,6 +26,6 @@ struct TransformationInputsPaths {
 TrainSummary train_transformation(const config::ExperimentConfig& config,
                                   const config::TransformationConfig& transformation,
                                   bool use_side_info, const TransformationInputsPaths& paths,
-                                  dist::Communicator& comm, const TrainerOptions& options);
+                                  distributed::Communicator& comm, const TrainerOptions& options);
 
 }  // namespace fct::train

@@ -13,8 +13,8 @@
 #include "framework/core/error.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
-#include "framework/dist/communicator.h"
-#include "framework/dist/mpi_c.h"
+#include "framework/distributed/communicator.h"
+#include "framework/distributed/mpi_c.h"
 #include "framework/models/model_file.h"
 #include "framework/store/store_reader.h"
 #include "framework/store/store_writer.h"
@@ -53,7 +53,7 @@ void write_model(const std::string& path, uint64_t seed) {
 }
 
 // The reference: what `fct embed` writes for the first kItems test images.
-void write_reference(dist::Communicator& comm, const std::string& model_path,
+void write_reference(distributed::Communicator& comm, const std::string& model_path,
                      const std::string& path) {
   auto model = models::load_embedding_model(model_path);
   config::DataConfig data;
@@ -100,7 +100,7 @@ bool close_to(const torch::Tensor& a, const torch::Tensor& b) {
 
 TEST(BackfillApply, BudgetsFollowThePlanAndMatchFctEmbed) {
   SharedDir dir("fct-backfill-study");
-  auto comm = dist::make_communicator("mpi", {});
+  auto comm = distributed::make_communicator("mpi", {});
   write_model(dir.file("new.pt"), 1);
   write_reference(*comm, dir.file("new.pt"), dir.file("reference.h5"));
   write_upgraded(dir.file("reference.h5"), dir.file("gallery.h5"));

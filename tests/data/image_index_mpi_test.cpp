@@ -12,9 +12,9 @@
 #include "framework/data/batch_loader.h"
 #include "framework/data/image_file_dataset.h"
 #include "framework/data/index_cache.h"
-#include "framework/dist/communicator.h"
-#include "framework/dist/distributed_sampler.h"
-#include "framework/dist/mpi_c.h"
+#include "framework/distributed/communicator.h"
+#include "framework/distributed/distributed_sampler.h"
+#include "framework/distributed/mpi_c.h"
 #include "tests/image_fixtures.h"
 #include "tests/test_support.h"
 
@@ -23,8 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::unique_ptr<dist::Communicator> world() {
-  return dist::make_communicator("mpi", {});
+std::unique_ptr<distributed::Communicator> world() {
+  return distributed::make_communicator("mpi", {});
 }
 
 std::string broadcast(std::string text) {
@@ -82,7 +82,7 @@ class ImageIndexMpi : public ::testing::Test {
   }
   void TearDown() override { comm_->barrier(); }
 
-  std::unique_ptr<dist::Communicator> comm_;
+  std::unique_ptr<distributed::Communicator> comm_;
   std::unique_ptr<fct::testing::ScratchDir> scratch_;  // rank 0 owns the files
   std::string dir_;
 };
@@ -118,14 +118,14 @@ TEST_F(ImageIndexMpi, EachRankReadsADisjointShard) {
   FolderLayout layout;
   const IndexLoad load = shared_index(comm_.get(), layout, {dir_ + "/images", "all", ""});
   const ImageFileDataset dataset("imagenet", load.index, BadFilePolicy::kFail);
-  dist::SamplerOptions sampler_options;
+  distributed::SamplerOptions sampler_options;
   sampler_options.dataset_size = dataset.size();
   sampler_options.rank = comm_->rank();
   sampler_options.world_size = comm_->size();
   sampler_options.shuffle = true;
   sampler_options.seed = 3;
   sampler_options.drop_last = true;
-  const dist::DistributedSampler sampler(sampler_options);
+  const distributed::DistributedSampler sampler(sampler_options);
   TransformOptions options;
   options.normalization = dataset_normalization("imagenet");
   options.output_size = 16;

@@ -1,7 +1,7 @@
 // Backfilling curves under mpirun: every rank returns the single-process curve exactly.
 #include <gtest/gtest.h>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/eval/backfill_curve.h"
 #include "framework/eval/backfill_order.h"
 
@@ -9,9 +9,9 @@ namespace fct::eval {
 namespace {
 
 TEST(BackfillCurveMpi, EveryRankReturnsTheSingleProcessCurve) {
-  dist::CommunicatorOptions comm_options;
+  distributed::CommunicatorOptions comm_options;
   comm_options.timeout_s = 120.0;
-  auto comm = dist::make_communicator("mpi", comm_options);
+  auto comm = distributed::make_communicator("mpi", comm_options);
   ASSERT_GE(comm->size(), 2);
   const int64_t n = 157, d = 6;
   auto generator = at::make_generator<at::CPUGeneratorImpl>(4);

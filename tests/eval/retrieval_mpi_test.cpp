@@ -3,16 +3,16 @@
 // tensors), for tie-heavy and float embeddings, both distances, and fewer queries than ranks.
 #include <gtest/gtest.h>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/eval/retrieval.h"
 
 namespace fct::eval {
 namespace {
 
-std::unique_ptr<dist::Communicator> make_mpi() {
-  dist::CommunicatorOptions options;
+std::unique_ptr<distributed::Communicator> make_mpi() {
+  distributed::CommunicatorOptions options;
   options.timeout_s = 120.0;
-  return dist::make_communicator("mpi", options);
+  return distributed::make_communicator("mpi", options);
 }
 
 // The same data on every rank: a fixed seed, generated locally.

@@ -12,7 +12,7 @@
 #include <memory>
 #include <thread>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/graph/artifact_cache.h"
 #include "framework/graph/local_executor.h"
 #include "tests/mpi_shared_dir.h"
@@ -61,10 +61,10 @@ RunNodes run(const std::string& directory, int& builds) {
   return nodes;
 }
 
-std::unique_ptr<dist::Communicator> short_timeout_communicator() {
-  dist::CommunicatorOptions options;
+std::unique_ptr<distributed::Communicator> short_timeout_communicator() {
+  distributed::CommunicatorOptions options;
   options.timeout_s = kTimeoutS;
-  return dist::make_communicator("mpi", options);
+  return distributed::make_communicator("mpi", options);
 }
 
 // Rank 0 of the test plays the other process: a lock of its own on "old" (a separate open file,
@@ -93,7 +93,7 @@ struct ScratchRun {
   }
 
   SharedDir dir;
-  std::unique_ptr<dist::Communicator> comm;
+  std::unique_ptr<distributed::Communicator> comm;
   int builds = 0;  // counted on rank 0
   StageGraph graph;
   std::map<std::string, std::string> keys;

@@ -2,17 +2,17 @@
 // (the local executor on one rank): every collective leaves its tensor as it is.
 #pragma once
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
 namespace fct::testing {
 
-class SoloCommunicator : public dist::Communicator {
+class SoloCommunicator : public distributed::Communicator {
  public:
   std::string name() const override { return "solo"; }
   int rank() const override { return 0; }
   int size() const override { return 1; }
-  void all_reduce(torch::Tensor&, dist::ReduceOp) override {}
-  std::unique_ptr<dist::Work> all_reduce_async(torch::Tensor, dist::ReduceOp) override {
+  void all_reduce(torch::Tensor&, distributed::ReduceOp) override {}
+  std::unique_ptr<distributed::Work> all_reduce_async(torch::Tensor, distributed::ReduceOp) override {
     return std::make_unique<Done>();
   }
   void broadcast(torch::Tensor&, int) override {}
@@ -20,7 +20,7 @@ class SoloCommunicator : public dist::Communicator {
   void barrier() override {}
 
  private:
-  struct Done : dist::Work {
+  struct Done : distributed::Work {
     void wait() override {}
     bool is_completed() override { return true; }
   };

@@ -3,7 +3,7 @@
 // divides by W) is its gradient for that rank's rows.
 #include <gtest/gtest.h>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/losses/contrastive_loss.h"
 #include "framework/losses/cross_rank_contrastive_loss.h"
 
@@ -11,7 +11,7 @@ namespace fct::losses {
 namespace {
 
 TEST(NtXentAcrossRanks, EqualsTheLossOfTheGlobalBatch) {
-  auto comm = dist::make_communicator("mpi", {});
+  auto comm = distributed::make_communicator("mpi", {});
   const int64_t world = comm->size(), rank = comm->rank();
   const int64_t b = 5, p = 7;
   const double temperature = 0.3;

@@ -9,7 +9,7 @@
 #include <optional>
 
 #include "framework/core/error.h"
-#include "framework/dist/mpi_c.h"
+#include "framework/distributed/mpi_c.h"
 #include "framework/store/store_reader.h"
 #include "framework/store/store_updater.h"
 #include "framework/store/store_writer.h"

@@ -11,7 +11,7 @@
 #include "framework/data/batch_loader.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/store/store_reader.h"
 #include "framework/train/feature_extraction.h"
 #include "framework/train/transformation_features.h"
@@ -28,7 +28,7 @@ std::string shared_directory(const std::string& local_choice) {
 }
 
 TEST(FeatureCache, ViewsMatchTheOnTheFlyFeaturesOfEachEpoch) {
-  auto comm = dist::make_communicator("mpi", {});
+  auto comm = distributed::make_communicator("mpi", {});
   testing::ScratchDir scratch("fct-feature-cache");
   const std::string dir = shared_directory(scratch.path());
   const std::string path = dir + "/cache.h5";

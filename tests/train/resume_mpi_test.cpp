@@ -7,7 +7,7 @@
 
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 #include "framework/losses/classification_loss.h"
 #include "framework/models/embedding_model.h"
 #include "framework/train/supervised_task.h"
@@ -40,7 +40,7 @@ std::string shared_directory(const std::string& local_choice) {
 }
 
 std::vector<torch::Tensor> train_and_collect(const config::ExperimentConfig& config,
-                                             dist::Communicator& comm,
+                                             distributed::Communicator& comm,
                                              const std::string& run_directory,
                                              int64_t stop_after_epochs, bool resume) {
   const auto train_set = data::make_dataset(config.data, "train");
@@ -64,7 +64,7 @@ std::vector<torch::Tensor> train_and_collect(const config::ExperimentConfig& con
 
 TEST(Trainer, ResumedRunMatchesUninterruptedRun) {
   torch::set_num_threads(1);
-  auto comm = dist::make_communicator("mpi", {});
+  auto comm = distributed::make_communicator("mpi", {});
   std::unique_ptr<testing::ScratchDir> scratch;
   if (comm->rank() == 0) scratch = std::make_unique<testing::ScratchDir>("fct-resume");
   const std::string root = shared_directory(scratch ? scratch->path() : "");

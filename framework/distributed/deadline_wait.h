@@ -5,7 +5,7 @@
 #include <chrono>
 #include <thread>
 
-namespace fct::dist {
+namespace fct::distributed {
 
 using SteadyClock = std::chrono::steady_clock;
 
@@ -28,4 +28,4 @@ bool poll_until(Done&& done, SteadyClock::time_point deadline) {
   }
 }
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

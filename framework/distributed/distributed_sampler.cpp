@@ -1,5 +1,5 @@
 // DistributedSampler: one seeded permutation per epoch, cut into equal, disjoint per-rank shards.
-#include "framework/dist/distributed_sampler.h"
+#include "framework/distributed/distributed_sampler.h"
 
 #include <limits>
 #include <numeric>
@@ -8,7 +8,7 @@
 
 #include "framework/core/error.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 namespace {
 
 uint64_t splitmix64(uint64_t x) {
@@ -75,4 +75,4 @@ std::vector<int64_t> DistributedSampler::indices(int64_t epoch) const {
   return result;
 }
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

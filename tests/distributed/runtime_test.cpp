@@ -1,5 +1,5 @@
 // threads_for_rank and the communicator registry (no MPI needed for either).
-#include "framework/dist/runtime.h"
+#include "framework/distributed/runtime.h"
 
 #include <gtest/gtest.h>
 
@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "framework/core/error.h"
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 namespace {
 
 TEST(ThreadsForRank, RequestedValueWins) {
@@ -60,4 +60,4 @@ TEST(CommunicatorRegistry, UnknownNameSuggestsKnownOnes) {
 }
 
 }  // namespace
-}  // namespace fct::dist
+}  // namespace fct::distributed

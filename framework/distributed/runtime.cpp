@@ -1,5 +1,5 @@
 // Runtime: MPI start-up and the rank facts of this process, taken from MPI itself.
-#include "framework/dist/runtime.h"
+#include "framework/distributed/runtime.h"
 
 #include <unistd.h>
 
@@ -10,9 +10,9 @@
 #include <thread>
 
 #include "framework/core/error.h"
-#include "framework/dist/mpi_c.h"
+#include "framework/distributed/mpi_c.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 namespace {
 
 std::string thread_level_name(int level) {
@@ -118,4 +118,4 @@ int threads_for_rank(int requested, const RankInfo& info) {
   return std::max(1, std::max(1, cores) / std::max(1, info.local_size));
 }
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

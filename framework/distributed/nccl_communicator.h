@@ -6,9 +6,9 @@
 #include <memory>
 #include <string>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 
 class NcclCommunicator : public Communicator {
  public:
@@ -40,4 +40,4 @@ class NcclCommunicator : public Communicator {
   std::shared_ptr<Impl> impl_;  // shared with in-flight Works
 };
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

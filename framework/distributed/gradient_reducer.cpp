@@ -1,5 +1,5 @@
 // GradientReducer: averages gradients across ranks in buckets that overlap with the backward pass.
-#include "framework/dist/gradient_reducer.h"
+#include "framework/distributed/gradient_reducer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -12,7 +12,7 @@
 #include "framework/core/error.h"
 #include "framework/core/hash.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 
 // Note [Gradient buckets]
 // ~~~~~~~~~~~~~~~~~~~~~~~
@@ -423,4 +423,4 @@ void check_same_on_all_ranks(Communicator& comm, uint64_t value, const std::stri
                          std::to_string(comm.rank()));
 }
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

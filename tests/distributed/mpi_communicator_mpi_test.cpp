@@ -6,11 +6,11 @@
 #include <thread>
 
 #include "framework/core/error.h"
-#include "framework/dist/communicator.h"
-#include "framework/dist/mpi_c.h"
-#include "framework/dist/runtime.h"
+#include "framework/distributed/communicator.h"
+#include "framework/distributed/mpi_c.h"
+#include "framework/distributed/runtime.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 namespace {
 
 std::unique_ptr<Communicator> make_mpi(double timeout_s = 60.0) {
@@ -190,4 +190,4 @@ TEST(MpiCommunicator, MissingPeerTimesOutWithContext) {
 }
 
 }  // namespace
-}  // namespace fct::dist
+}  // namespace fct::distributed

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace fct::dist {
+namespace fct::distributed {
 
 enum class ReduceOp { kSum, kMax, kMin };
 
@@ -52,4 +52,4 @@ std::unique_ptr<Communicator> make_communicator(const std::string& name,
                                                 const CommunicatorOptions& options);
 std::vector<std::string> communicator_names();
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

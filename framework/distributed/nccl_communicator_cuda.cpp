@@ -8,11 +8,11 @@
 #include <sstream>
 
 #include "framework/core/error.h"
-#include "framework/dist/deadline_wait.h"
-#include "framework/dist/mpi_c.h"
-#include "framework/dist/nccl_communicator.h"
+#include "framework/distributed/deadline_wait.h"
+#include "framework/distributed/mpi_c.h"
+#include "framework/distributed/nccl_communicator.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 namespace {
 
 std::string cuda_text(cudaError_t code) {
@@ -324,7 +324,7 @@ NcclCommunicator::NcclCommunicator(const CommunicatorOptions& options)
   MPI_Initialized(&initialized);
   if (!initialized)
     throw DistributedError(
-        "nccl communicator: MPI is not initialised (create a dist::Runtime first)");
+        "nccl communicator: MPI is not initialised (create a distributed::Runtime first)");
   if (!(options.timeout_s > 0)) throw DistributedError("nccl communicator: timeout_s must be > 0");
   impl_->timeout_s = options.timeout_s;
   impl_->device = options.device_index;
@@ -455,4 +455,4 @@ void NcclCommunicator::barrier() {
   wait_mpi(&request, deadline_after(impl_->timeout_s), what, impl_->rank);
 }
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

@@ -3,13 +3,13 @@
 
 #include "framework/core/error.h"
 #include "framework/core/registry.h"
-#include "framework/dist/communicator.h"
-#include "framework/dist/mpi_communicator.h"
+#include "framework/distributed/communicator.h"
+#include "framework/distributed/mpi_communicator.h"
 #ifdef FCT_WITH_CUDA
-#include "framework/dist/nccl_communicator.h"
+#include "framework/distributed/nccl_communicator.h"
 #endif
 
-namespace fct::dist {
+namespace fct::distributed {
 namespace {
 
 using CommunicatorFactory =
@@ -45,4 +45,4 @@ std::vector<std::string> communicator_names() {
   return communicator_registry().names();
 }
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

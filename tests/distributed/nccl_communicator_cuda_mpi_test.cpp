@@ -4,10 +4,10 @@
 #include <gtest/gtest.h>
 
 #include "framework/core/error.h"
-#include "framework/dist/communicator.h"
-#include "framework/dist/mpi_c.h"
+#include "framework/distributed/communicator.h"
+#include "framework/distributed/mpi_c.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 namespace {
 
 int world_size() {
@@ -134,4 +134,4 @@ TEST_F(NcclCommunicatorTest, AsyncWorkCompletes) {
 }
 
 }  // namespace
-}  // namespace fct::dist
+}  // namespace fct::distributed

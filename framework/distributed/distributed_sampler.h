@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-namespace fct::dist {
+namespace fct::distributed {
 
 struct SamplerOptions {
   int64_t dataset_size = 0;
@@ -31,4 +31,4 @@ class DistributedSampler {
   SamplerOptions options_;
 };
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

@@ -5,10 +5,10 @@
 #include <numeric>
 
 #include "framework/core/error.h"
-#include "framework/dist/communicator.h"
-#include "framework/dist/gradient_reducer.h"
+#include "framework/distributed/communicator.h"
+#include "framework/distributed/gradient_reducer.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 namespace {
 
 std::unique_ptr<Communicator> make_mpi() {
@@ -197,4 +197,4 @@ TEST(CheckSameOnAllRanks, PassesWhenEqualAndListsRanksWhenNot) {
 }
 
 }  // namespace
-}  // namespace fct::dist
+}  // namespace fct::distributed

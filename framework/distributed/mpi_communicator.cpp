@@ -1,13 +1,13 @@
 // MpiCommunicator: CPU collectives as non-blocking MPI calls polled against a deadline.
-#include "framework/dist/mpi_communicator.h"
+#include "framework/distributed/mpi_communicator.h"
 
 #include <climits>
 #include <sstream>
 
 #include "framework/core/error.h"
-#include "framework/dist/deadline_wait.h"
+#include "framework/distributed/deadline_wait.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 
 struct MpiCommunicator::Pending {
   std::string what;  // "all_reduce #12 (sum, Float[1001])": the collective in error messages
@@ -125,7 +125,7 @@ MpiCommunicator::MpiCommunicator(const CommunicatorOptions& options)
   MPI_Initialized(&initialized);
   if (!initialized)
     throw DistributedError(
-        "mpi communicator: MPI is not initialised (create a dist::Runtime first)");
+        "mpi communicator: MPI is not initialised (create a distributed::Runtime first)");
   if (!(timeout_s_ > 0))
     throw DistributedError("mpi communicator: timeout_s must be > 0, got " +
                            std::to_string(timeout_s_));
@@ -287,4 +287,4 @@ void MpiCommunicator::barrier() {
   })->wait();
 }
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

@@ -5,7 +5,7 @@
 
 #include <string>
 
-namespace fct::dist {
+namespace fct::distributed {
 
 struct RankInfo {
   int rank = 0;
@@ -43,4 +43,4 @@ class Runtime {
 // among the ranks on the node (at least 1), so that ranks x threads = cores.
 int threads_for_rank(int requested, const RankInfo& info);
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

@@ -1,8 +1,8 @@
-#include "framework/dist/preemption_vote.h"
+#include "framework/distributed/preemption_vote.h"
 
 #include "framework/core/preemption.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 
 bool any_rank_preempted(Communicator& comm) {
   auto flag = torch::tensor({preemption_requested() ? int64_t{1} : int64_t{0}});
@@ -10,4 +10,4 @@ bool any_rank_preempted(Communicator& comm) {
   return flag.item<int64_t>() > 0;
 }
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

@@ -7,9 +7,9 @@
 #include <memory>
 #include <vector>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 
 struct ReducerOptions {
   double bucket_mb = 25.0;
@@ -51,4 +51,4 @@ class GradientReducer {
 // checksum) is the same on every rank; `what` names it in the message, with each rank's value.
 void check_same_on_all_ranks(Communicator& comm, uint64_t value, const std::string& what);
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

@@ -1,6 +1,6 @@
 // DistributedSampler: shards of simulated ranks are disjoint, equal, cover the epoch, and follow
 // the (seed, epoch) pair.
-#include "framework/dist/distributed_sampler.h"
+#include "framework/distributed/distributed_sampler.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 
 #include "framework/core/error.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 namespace {
 
 std::vector<std::vector<int64_t>> shards(int64_t n, int world, bool drop_last, uint64_t seed,
@@ -120,4 +120,4 @@ TEST(DistributedSampler, RejectsInvalidOptions) {
 }
 
 }  // namespace
-}  // namespace fct::dist
+}  // namespace fct::distributed

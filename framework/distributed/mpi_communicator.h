@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "framework/dist/communicator.h"
-#include "framework/dist/mpi_c.h"
+#include "framework/distributed/communicator.h"
+#include "framework/distributed/mpi_c.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 
 class MpiCommunicator : public Communicator {
  public:
@@ -60,4 +60,4 @@ class MpiCommunicator : public Communicator {
   std::vector<std::shared_ptr<Pending>> orphans_;
 };
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

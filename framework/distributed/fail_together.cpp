@@ -1,8 +1,8 @@
-#include "framework/dist/fail_together.h"
+#include "framework/distributed/fail_together.h"
 
 #include "framework/core/error.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 
 void fail_together(Communicator& comm, std::exception_ptr failure, const std::string& what) {
   auto flag = torch::tensor({failure ? static_cast<int64_t>(comm.rank()) + 1 : int64_t{0}});
@@ -14,4 +14,4 @@ void fail_together(Communicator& comm, std::exception_ptr failure, const std::st
                            " (its message says why)");
 }
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

@@ -6,12 +6,12 @@
 #include <exception>
 #include <string>
 
-#include "framework/dist/communicator.h"
+#include "framework/distributed/communicator.h"
 
-namespace fct::dist {
+namespace fct::distributed {
 
 // Collective. Rethrows `failure` on the rank that has one; on the others throws DistributedError
 // naming `what` when any rank failed; returns when none did.
 void fail_together(Communicator& comm, std::exception_ptr failure, const std::string& what);
 
-}  // namespace fct::dist
+}  // namespace fct::distributed

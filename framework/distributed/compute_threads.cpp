@@ -1,9 +1,9 @@
-#include "framework/dist/compute_threads.h"
+#include "framework/distributed/compute_threads.h"
 
 #include <dlfcn.h>
 #include <torch/torch.h>
 
-namespace fct::dist {
+namespace fct::distributed {
 
 bool set_compute_threads(int threads) {
   torch::set_num_threads(threads);
@@ -15,4 +15,4 @@ bool set_compute_threads(int threads) {
   return true;
 }
 
-}  // namespace fct::dist
+}  // namespace fct::distributed
