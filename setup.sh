@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages fct needs (only those missing), then configures and builds fct
 # into build/ (Release, ccache, precompiled LibTorch headers). Idempotent: a second run only
-# rebuilds what changed. Usage: ./setup.sh [--no-build]
+# rebuilds what changed. Usage: ./setup.sh [--no-build | TARGET...]: the named build targets
+# (`fct` for the command alone, as the README's main job needs) or, by default, everything
+# (the command, the tests and the benchmarks).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -41,5 +43,10 @@ export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 
 jobs="$(nproc)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${FCT_CMAKE_ARGS:-}
-cmake --build build -j "$jobs"
-echo "setup: built build/fct"
+if (($#)); then
+  for target in "$@"; do cmake --build build -j "$jobs" --target "$target"; done
+  echo "setup: built $*"
+else
+  cmake --build build -j "$jobs"
+  echo "setup: built build/fct, the tests and the benchmarks"
+fi

@@ -143,7 +143,10 @@ int main(int argc, char** argv) {
     if (reference && info.size != 1)
       throw fct::Error("--reference runs on one rank only (it is the single-process baseline)");
     fct::eval::RetrievalOptions options;
-    options.distance = fct::eval::parse_distance(distance_name);
+    const auto distance = fct::config::enum_from_name<fct::config::Distance>(distance_name);
+    if (!distance)
+      throw fct::ConfigError("--distance: expected l2 or cosine, got " + distance_name);
+    options.distance = *distance;
     options.block_size = block;
     const auto set = clustered_set(n, d, classes, spread, seed);
 

@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
   std::sort(names.begin(), names.end());
 
   data::TransformOptions options;
-  options.normalization = data::dataset_normalization("imagenet");
+  options.normalization = data::photograph_normalization();
   options.output_size = output_size;
   options.random_resized_crop = true;
   options.hflip_probability = 0.5;

@@ -8,13 +8,14 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "framework/core/error.h"
 #include "framework/distributed/communicator.h"
 #include "framework/distributed/compute_threads.h"
 #include "framework/distributed/gradient_reducer.h"
 #include "framework/distributed/runtime.h"
 #include "framework/losses/classification_loss.h"
 #include "framework/models/embedding_model.h"
-#include "framework/train/optimizer_factory.h"
+#include "framework/train/optimizer_registry.h"
 
 int main(int argc, char** argv) {
   fct::distributed::Runtime runtime(&argc, &argv);
@@ -51,7 +52,9 @@ int main(int argc, char** argv) {
     fct::config::ModelConfig model_config;
     model_config.arch = arch;
     model_config.width = width;
-    model_config.head = head;
+    const auto embedding_head = fct::config::enum_from_name<fct::config::EmbeddingHead>(head);
+    if (!embedding_head) throw fct::ConfigError("--head: expected conv or linear, got " + head);
+    model_config.head = *embedding_head;
     torch::manual_seed(0);
     auto model = fct::models::make_embedding_model(model_config, in_channels, 10);
     model->to(device);

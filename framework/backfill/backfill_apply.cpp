@@ -80,7 +80,7 @@ void require_same_plan(distributed::Communicator& comm, const std::vector<int64_
   for (int64_t row : pending) hash = (hash ^ static_cast<uint64_t>(row)) * 1099511628211ull;
   torch::Tensor mine = torch::tensor(
       {static_cast<int64_t>(pending.size()), static_cast<int64_t>(hash)}, torch::kInt64);
-  if (comm.name() == "nccl") mine = mine.cuda();
+  mine = mine.to(comm.device());
   const torch::Tensor all = comm.all_gather(mine).to(torch::kCPU);
   if (!all.eq(all[0]).all().item<bool>()) {
     throw DistributedError("fct backfill apply: the ranks read different states of " + path +
@@ -90,7 +90,8 @@ void require_same_plan(distributed::Communicator& comm, const std::vector<int64_
 
 }  // namespace
 
-BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, distributed::Communicator& comm) {
+BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job,
+                                        distributed::Communicator& comm) {
   graph::refuse_cached_artifact(job.store_path, "fct backfill apply");  // changed in place
   const auto start = std::chrono::steady_clock::now();
   const std::string where = "fct backfill apply: store " + job.store_path + ": ";
@@ -122,10 +123,10 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, distributed
   config::DataConfig data = job.data;
   if (data.name.empty()) data.name = store_dataset;
   if (data.name != store_dataset) {
-    throw ConfigError("fct backfill apply: --data " + data.name + ", but " + job.store_path +
+    throw ConfigError("fct backfill apply: --dataset " + data.name + ", but " + job.store_path +
                       " holds the " + split + " split of " + store_dataset);
   }
-  const std::string model_dataset = model.info.spec.value("dataset", std::string());
+  const std::string model_dataset = models::trained_dataset_of(model.info);
   if (!model_dataset.empty() && model_dataset != data.name) {
     throw ConfigError("fct backfill apply: model " + job.model_path + " was trained on " +
                       model_dataset + ", not on " + data.name);
@@ -191,8 +192,7 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job, distributed
   model.model->eval();
   torch::NoGradGuard no_grad;
   const data::Transform transform = data::eval_transform(data);
-  const torch::Device gather_device =
-      comm.name() == "nccl" ? job.device : torch::Device(torch::kCPU);
+  const torch::Device gather_device = comm.device();
   const int64_t d = planned.embedding_dim;
   const int64_t batches = (take + job.batch_size - 1) / job.batch_size;
   train::ProgressBar bar("backfill apply", take, "img", job.show_progress && comm.rank() == 0);

@@ -139,13 +139,14 @@ BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, distributed::C
   store::Attributes attributes = reader->attributes();
   attributes.erase(store::kVersionAttribute);
   attributes[store::attribute::kBackfillOrder] = job.order;
-  attributes["backfill_seed"] = std::to_string(job.seed);
-  attributes["backfill_planned"] = utc_timestamp();
-  attributes["embedded_by_0"] =
+  attributes[store::attribute::kBackfillSeed] = std::to_string(job.seed);
+  attributes[store::attribute::kBackfillPlanned] = utc_timestamp();
+  attributes[store::embedded_by_attribute(store::kEmbeddedByTransformation)] =
       store::attribute_or_empty(reader->attributes(), store::attribute::kModelHash);
-  attributes["embedded_by_1"] = target_hash;
-  if (!job.new_store_path.empty()) attributes["backfill_new_store"] = job.new_store_path;
-  store::StoreWriter writer(MPI_COMM_WORLD, job.store_path, layout, attributes);
+  attributes[store::embedded_by_attribute(store::kEmbeddedByNewModel)] = target_hash;
+  if (!job.new_store_path.empty())
+    attributes[store::attribute::kBackfillNewStore] = job.new_store_path;
+  store::StoreWriter writer(comm, job.store_path, layout, attributes);
 
   const auto [begin, end] = store::rank_rows(rows, comm.rank(), comm.size());
   const int64_t largest_share = (rows + comm.size() - 1) / comm.size();
@@ -177,7 +178,7 @@ BackfillPlanSummary run_backfill_plan(const BackfillPlanJob& job, distributed::C
   writer.commit();
   spdlog::info("planned the backfilling of {} items of {} in the order '{}'{}", rows,
                job.store_path, job.order,
-               job.order == "random" ? " (seed " + std::to_string(job.seed) + ")" : std::string());
+               order_kind.seeded ? " (seed " + std::to_string(job.seed) + ")" : std::string());
   return BackfillPlanSummary{rows, job.order};
 }
 

@@ -3,6 +3,7 @@
 //  [--root DIR] [--budget K] [--batch-size B]`: partial backfilling of an upgraded gallery
 //  (docs/backfilling.md).
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <iostream>
 #include <memory>
@@ -62,8 +63,19 @@ void add_apply_command(CLI::App& backfill, const CommandContext& context) {
       ->add_option("--model", args->job.model_path,
                    "the new model file (the store's target_model_hash)")
       ->required();
-  command->add_option("--data", args->job.data.name,
+  command->add_option("--dataset", args->job.data.name,
                       "dataset registry name (default: the store's 'dataset')");
+  // The spelling of releases before fct embed's --dataset was adopted everywhere: still read.
+  command
+      ->add_option_function<std::string>(
+          "--data",
+          [args, &context](const std::string& name) {
+            if (context.rank_info.rank == 0)
+              spdlog::warn("fct backfill apply: --data is deprecated; use --dataset");
+            args->job.data.name = name;
+          },
+          "deprecated: --dataset")
+      ->group("");  // hidden from --help
   command->add_option("--root", args->job.data.root, "dataset directory ('' = default)");
   command
       ->add_option("--budget", args->job.budget,

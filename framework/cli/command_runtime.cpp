@@ -1,9 +1,10 @@
 #include "framework/cli/command_runtime.h"
 
 #include "framework/cli/commands.h"
+#include "framework/cli/enum_option.h"
 #include "framework/distributed/compute_threads.h"
+#include "framework/distributed/device.h"
 #include "framework/distributed/runtime.h"
-#include "framework/train/supervised_training.h"
 
 namespace fct::cli {
 
@@ -12,9 +13,10 @@ CommandRuntime make_command_runtime(const config::DistConfig& dist, const Comman
   CommandRuntime runtime;
   runtime.threads = distributed::threads_for_rank(static_cast<int>(dist.threads_per_rank), info);
   distributed::set_compute_threads(runtime.threads);
-  runtime.device = train::select_device(dist.device, info.local_rank);
-  runtime.backend =
-      dist.backend == "auto" ? (runtime.device.is_cuda() ? "nccl" : "mpi") : dist.backend;
+  runtime.device = distributed::select_device(dist.device, info.local_rank);
+  runtime.backend = dist.backend == config::DistConfig::kAutoBackend
+                        ? distributed::default_communicator(runtime.device)
+                        : dist.backend;
   distributed::CommunicatorOptions options;
   options.timeout_s = dist.timeout_s;
   options.device_index = runtime.device.is_cuda() ? runtime.device.index() : 0;
@@ -30,8 +32,7 @@ CommandRuntime make_command_runtime(const config::DistConfig& dist, const Comman
 void add_device_options(CLI::App& command, config::DistConfig& dist) {
   command.add_option("--threads", dist.threads_per_rank,
                      "intra-op threads per rank (0 = cores of the node / ranks on it)");
-  command.add_option("--device", dist.device, "cpu, cuda or auto")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  add_enum_option(command, "--device", dist.device, "cpu, cuda or auto");
   command.add_option("--timeout", dist.timeout_s, "seconds before a stuck collective ends the job");
 }
 

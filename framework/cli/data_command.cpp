@@ -19,6 +19,7 @@
 #include "framework/data/image_file_dataset.h"
 #include "framework/data/image_layout.h"
 #include "framework/data/index_cache.h"
+#include "framework/study/registered_names.h"
 #include "framework/train/progress_bar.h"
 
 namespace fct::cli {
@@ -38,7 +39,8 @@ config::DataConfig load_data_config(const DataArguments& args) {
   YAML::Node root = config::load_yaml_file(args.config_path);
   // An experiment or study file: its data section, with overrides given relative to it.
   if (root.IsMap() && root["data"]) root = root["data"];
-  return config::load_config_tree<config::DataConfig>(root, args.config_path, args.overrides)
+  return config::load_config_tree<config::DataConfig>(root, args.config_path, args.overrides,
+                                                      study::registered_names())
       .config;
 }
 

@@ -11,6 +11,7 @@
 
 #include "framework/cli/command_runtime.h"
 #include "framework/cli/commands.h"
+#include "framework/cli/enum_option.h"
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
 #include "framework/store/store_reader.h"
@@ -21,7 +22,7 @@ namespace {
 
 struct EvalArguments {
   std::string query, gallery, reference_query, reference_gallery, json_path;
-  std::string distance = "l2";
+  config::Distance distance = config::Distance::kL2;
   int64_t block_size = 0;
   config::DistConfig dist;
 };
@@ -68,16 +69,19 @@ void run_eval(const EvalArguments& args, const CommandContext& context) {
   // Every rank reads the same files and reaches the same verdict.
   const auto backfill = check_backfilled_gallery(args.query, args.gallery);
   eval::RetrievalOptions options;
-  options.distance = eval::parse_distance(args.distance);
+  options.distance = args.distance;
   options.block_size = args.block_size;
   const auto evaluation = study::evaluate_stores(*runtime.comm, args.query, args.gallery, options,
                                                  args.reference_query, args.reference_gallery);
   if (context.rank_info.rank != 0) return;
   const auto& r = evaluation.result;
-  nlohmann::json json = {
-      {"query", args.query},  {"gallery", args.gallery}, {"distance", args.distance},
-      {"queries", r.queries}, {"top1", r.top1},          {"top5", r.top5},
-      {"mAP", r.mAP}};
+  nlohmann::json json = {{"query", args.query},
+                         {"gallery", args.gallery},
+                         {"distance", config::name_of(args.distance)},
+                         {"queries", r.queries},
+                         {"top1", r.top1},
+                         {"top5", r.top5},
+                         {"mAP", r.mAP}};
   std::string line =
       fmt::format("top-1 {:.2f}%  top-5 {:.2f}%  mAP {:.2f}%", r.top1, r.top5, r.mAP);
   if (evaluation.negative_flips) {
@@ -93,7 +97,9 @@ void run_eval(const EvalArguments& args, const CommandContext& context) {
         fmt::format("  gallery: {}/{} items from the new model, {} from h", backfill->backfilled,
                     backfill->rows, backfill->rows - backfill->backfilled);
   }
-  std::cout << line << fmt::format("  ({} queries, {} distance)\n", r.queries, args.distance)
+  std::cout << line
+            << fmt::format("  ({} queries, {} distance)\n", r.queries,
+                           config::name_of(args.distance))
             << std::flush;
   if (!args.json_path.empty()) write_text_atomically(args.json_path, json.dump(2) + "\n");
 }
@@ -106,9 +112,7 @@ void add_eval_command(CLI::App& app, const CommandContext& context) {
       app.add_subcommand("eval", "Retrieval evaluation of a query store against a gallery store");
   command->add_option("--query", args->query, "query store (.h5)")->required();
   command->add_option("--gallery", args->gallery, "gallery store (.h5)")->required();
-  command->add_option("--distance", args->distance, "l2 or cosine")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"l2", "cosine"}));
+  add_enum_option(*command, "--distance", args->distance, "l2 or cosine (default l2)");
   command->add_option("--reference-query", args->reference_query,
                       "query store of the reference system, for negative flips");
   command->add_option("--reference-gallery", args->reference_gallery,

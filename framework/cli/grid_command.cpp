@@ -13,6 +13,7 @@
 #include "framework/config/grid_config.h"
 #include "framework/graph/graph_record.h"
 #include "framework/study/grid_runner.h"
+#include "framework/study/registered_names.h"
 #include "framework/study/study_graph.h"
 
 namespace fct::cli {
@@ -45,7 +46,7 @@ void print_plan(const config::GridConfig& grid) {
 }
 
 void run_grid_command(const GridArguments& args, const CommandContext& context) {
-  const auto grid = config::load_grid(args.config_path, args.overrides);
+  const auto grid = config::load_grid(args.config_path, args.overrides, study::registered_names());
   if (args.summarize) {  // after the jobs of a submitted grid: every pair must have its results
     if (context.rank_info.rank != 0) return;
     const auto results = study::grid_results(grid);

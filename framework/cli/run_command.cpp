@@ -10,6 +10,7 @@
 #include "framework/cli/node_selection.h"
 #include "framework/config/config_loader.h"
 #include "framework/graph/graph_record.h"
+#include "framework/study/registered_names.h"
 #include "framework/study/study_runner.h"
 
 namespace fct::cli {
@@ -25,7 +26,8 @@ struct RunArguments {
 };
 
 void run_study_command(const RunArguments& args, const CommandContext& context) {
-  const auto loaded = config::load_config<config::StudyConfig>(args.config_path, args.overrides);
+  const auto loaded = config::load_config<config::StudyConfig>(args.config_path, args.overrides,
+                                                               study::registered_names());
   auto runtime = make_command_runtime(loaded.config.dist, context);
   study::StudyOptions options;
   options.provenance = runtime.provenance;
@@ -48,8 +50,8 @@ void run_study_command(const RunArguments& args, const CommandContext& context) 
   }
   if (context.rank_info.rank == 0) {
     std::cout << "\nFCT study " << loaded.config.name << " (query/gallery, %, "
-              << loaded.config.eval.split << " split, " << loaded.config.eval.distance
-              << " distance)\n"
+              << loaded.config.eval.split << " split, "
+              << config::name_of(loaded.config.eval.distance) << " distance)\n"
               << report::format_results_table(outcome.rows) << "results: " << outcome.run_directory
               << "/results.{json,csv,md}\n"
               << std::flush;

@@ -13,6 +13,7 @@
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
 #include "framework/graph/graph_record.h"
+#include "framework/study/run_layout.h"
 #include "framework/submit/slurm_client.h"
 #include "framework/submit/submission_record.h"
 
@@ -26,9 +27,10 @@ struct StatusArguments {
 
 // A sweep keeps its graph in <run>/sweep/: accept the run directory too.
 std::string graph_directory(const std::string& directory) {
+  const std::string sweep = study::sweep_directory_of(directory);
   if (!std::filesystem::exists(directory + "/graph.json") &&
-      std::filesystem::exists(directory + "/sweep/graph.json"))
-    return directory + "/sweep";
+      std::filesystem::exists(sweep + "/graph.json"))
+    return sweep;
   return directory;
 }
 
@@ -39,7 +41,7 @@ void add_job_states(const std::string& run_directory, std::vector<graph::NodeSta
   if (jobs.empty()) return;
   std::vector<std::string> ids;
   for (const auto& [key, job] : jobs) ids.push_back(job.job_id);
-  std::map<std::string, std::string> queue;
+  std::map<std::string, submit::QueueState> queue;
   try {
     queue = submit::job_states(ids);
   } catch (const Error& e) {
@@ -47,15 +49,29 @@ void add_job_states(const std::string& run_directory, std::vector<graph::NodeSta
                  e.what());
   }
   for (auto& node : nodes) {
-    if (node.state == "cached") continue;
+    if (node.state == graph::BuildState::kCached) continue;
     const auto job = jobs.find(node.key);
     if (job == jobs.end()) continue;
-    const std::string state = submit::node_job_state(job->second, queue);
-    if (state == "succeeded") continue;  // built, perhaps since removed from the cache
-    node.state = state.rfind("failed", 0) == 0 ? "failed" : state;
+    const submit::JobOutcome outcome = submit::node_job_state(job->second, queue);
+    switch (outcome.state) {
+      case submit::JobOutcome::State::kSucceeded:
+        continue;  // built, perhaps since removed from the cache
+      case submit::JobOutcome::State::kQueued:
+        node.state = graph::BuildState::kQueued;
+        break;
+      case submit::JobOutcome::State::kRunning:
+        node.state = graph::BuildState::kRunning;
+        break;
+      case submit::JobOutcome::State::kFailed:
+        node.state = graph::BuildState::kFailed;
+        break;
+      case submit::JobOutcome::State::kNeverRan:
+        node.state = graph::BuildState::kNeverRan;
+        break;
+    }
     node.detail = "job " + job->second.job_id +
                   (job->second.task >= 0 ? "_" + std::to_string(job->second.task) : "") + " " +
-                  state + ", log " + job->second.log;
+                  outcome.describe() + ", log " + job->second.log;
   }
 }
 
@@ -63,9 +79,9 @@ void show_status(const StatusArguments& args, const CommandContext& context) {
   if (context.rank_info.rank != 0) return;
   const std::string directory = graph_directory(args.directory);
   auto nodes = graph::read_graph_status(directory);
-  const bool sweep = std::filesystem::path(directory).filename() == "sweep";
-  add_job_states(sweep ? std::filesystem::path(directory).parent_path().string() : directory,
-                 nodes);
+  add_job_states(
+      study::is_sweep_directory(directory) ? study::run_directory_of_sweep(directory) : directory,
+      nodes);
   write_text_atomically(directory + "/graph.svg",
                         graph::graph_svg(nodes, "stage graph of " + directory));
   if (args.json)

@@ -31,11 +31,14 @@
 #include "framework/core/error.h"
 #include "framework/core/provenance.h"
 #include "framework/graph/graph_record.h"
+#include "framework/study/node_kinds.h"
+#include "framework/study/registered_names.h"
 #include "framework/study/study_graph.h"
 #include "framework/study/study_runner.h"
 #include "framework/study/sweep_plan.h"
 #include "framework/submit/batch_script.h"
 #include "framework/submit/graph_jobs.h"
+#include "framework/submit/job_wait.h"
 #include "framework/submit/shell_quote.h"
 #include "framework/submit/slurm_client.h"
 #include "framework/submit/submission_record.h"
@@ -53,12 +56,6 @@ struct SubmitArguments {
   bool dry_run = false;
   bool wait = false;
   double wait_timeout_s = 0;  // 0 = no limit
-};
-
-struct Submitted {
-  submit::BatchJob job;
-  submit::ScriptPaths paths;
-  std::string id;
 };
 
 // The file as the matching command reads it — every mistake shows now, not in a job hours later —
@@ -80,7 +77,7 @@ CheckedConfig check_config(const SubmitArguments& args) {
   const config::StudyConfig* base = nullptr;
   if (root.IsMap() && root["grid"]) {
     checked.kind = submit::SubmissionKind::kGrid;
-    checked.grid = config::load_grid(args.config_path, args.arguments);
+    checked.grid = config::load_grid(args.config_path, args.arguments, study::registered_names());
     base = &checked.grid->base.config;
   } else if (study::is_sweep(args.config_path, args.arguments)) {
     checked.kind = submit::SubmissionKind::kSweep;
@@ -88,7 +85,8 @@ CheckedConfig check_config(const SubmitArguments& args) {
     checked.sweep_directory = checked.sweep->directory;
     base = &checked.sweep->base.config;
   } else {
-    checked.study = config::load_config<config::StudyConfig>(args.config_path, args.arguments);
+    checked.study = config::load_config<config::StudyConfig>(args.config_path, args.arguments,
+                                                             study::registered_names());
     base = &checked.study->config;
   }
   checked.name = base->name;
@@ -112,54 +110,6 @@ std::string compact_timestamp() {
   for (const char c : utc_timestamp())
     if (std::isdigit(static_cast<unsigned char>(c))) stamp += c;
   return stamp.substr(0, 8) + "T" + stamp.substr(8, 6) + "Z";
-}
-
-// Waits until SLURM holds none of the jobs, then reads the exit status each run left behind and
-// names every job (task) that failed or never ran, with its log and the nodes it was to build.
-bool wait_for(const std::vector<Submitted>& jobs, double timeout_s) {
-  std::vector<std::string> ids;
-  for (const auto& s : jobs) ids.push_back(s.id);
-  const auto start = std::chrono::steady_clock::now();
-  std::size_t last_count = ids.size() + 1;
-  while (true) {
-    const auto queued = submit::jobs_in_queue(ids);
-    if (queued.empty()) break;
-    if (queued.size() != last_count) {
-      spdlog::info("waiting for {} of {} jobs", queued.size(), ids.size());
-      last_count = queued.size();
-    }
-    const double elapsed =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (timeout_s > 0 && elapsed > timeout_s)
-      throw Error("jobs still queued after " + std::to_string(static_cast<int>(timeout_s)) +
-                  " s: they go on; follow them with squeue or fct status");
-    std::this_thread::sleep_for(std::chrono::seconds(2));
-  }
-  bool all_ok = true;
-  for (const auto& s : jobs) {
-    const int64_t tasks = std::max<int64_t>(s.job.array_size, 0);
-    for (int64_t t = 0; t < std::max<int64_t>(tasks, 1); ++t) {
-      const int64_t task = tasks > 0 ? t : -1;
-      const std::string tag =
-          submit::plain_name(s.job.name) + (tasks > 0 ? "_" + std::to_string(t) : "");
-      std::ifstream in(submit::exit_file(s.job, s.paths, task));
-      int status = -1;
-      const bool ended = static_cast<bool>(in >> status);
-      if (ended && status == 0) continue;
-      all_ok = false;
-      std::cout << "  " << tag << " (job " << s.id << "): "
-                << (ended ? "failed with status " + std::to_string(status)
-                          : std::string("did not finish — cancelled, timed out, or a job it waits "
-                                        "for failed"))
-                << "; log: " << submit::log_file(s.job, s.paths, s.id, task) << "\n";
-      const auto first = tasks > 0 ? s.job.keys.begin() + t : s.job.keys.begin();
-      const auto last = tasks > 0 ? first + 1 : s.job.keys.end();
-      for (auto key = first; key != last; ++key)
-        std::cout << "    node " << s.job.kinds[key - s.job.keys.begin()] << " " << *key
-                  << (ended ? "" : " never ran") << "\n";
-    }
-  }
-  return all_ok;
 }
 
 void print_results(submit::SubmissionKind kind, const std::string& run_directory,
@@ -215,14 +165,13 @@ void run_submit(const SubmitArguments& args, const CommandContext& context) {
   int cached = 0;
   for (std::size_t i = 0; i < graph.nodes().size(); ++i) {
     const auto& node = graph.nodes()[i];
-    if (states[i].state == "cached") {
+    if (states[i].state == graph::BuildState::kCached) {
       ++cached;
       continue;
     }
     const auto sent = earlier.find(node.key);
     if (sent != earlier.end()) {
-      const std::string state = submit::node_job_state(sent->second, queue);
-      if (state == "queued" || state == "running") {
+      if (submit::node_job_state(sent->second, queue).in_queue()) {
         plan.queued[node.key] =
             sent->second.job_id +
             (sent->second.task >= 0 ? "_" + std::to_string(sent->second.task) : "");
@@ -233,7 +182,7 @@ void run_submit(const SubmitArguments& args, const CommandContext& context) {
                           study::is_training_kind(node.node.kind)});
   }
   const bool tables_to_run = std::any_of(plan.nodes.begin(), plan.nodes.end(),
-                                         [](const auto& n) { return n.kind == "table"; });
+                                         [](const auto& n) { return n.kind == study::kTableKind; });
   if (!tables_to_run && plan.queued.empty()) plan.summary_command.clear();
   const auto jobs = submit::plan_graph_jobs(plan);
 
@@ -243,16 +192,16 @@ void run_submit(const SubmitArguments& args, const CommandContext& context) {
                              ? profile.log_directory
                              : run_directory + "/" + profile.log_directory;
   common.status_directory = submission + "/status";
-  std::vector<Submitted> submitted;
+  std::vector<submit::SubmittedJob> submitted;
   for (std::size_t i = 0; i < jobs.size(); ++i) {
-    Submitted s{jobs[i], common, ""};
+    submit::SubmittedJob s{jobs[i], common, ""};
     s.paths.script = submission + "/" + (i < 10 ? "0" : "") + std::to_string(i) + "_" +
                      submit::plain_name(jobs[i].name) + ".sbatch";
     submitted.push_back(std::move(s));
   }
   // Validates the names SLURM will read (log paths) before anything is written.
   for (const auto& s : submitted) submit::log_file_pattern(s.job, s.paths);
-  const auto dependencies_of = [&](const Submitted& s, bool placeholders) {
+  const auto dependencies_of = [&](const submit::SubmittedJob& s, bool placeholders) {
     std::vector<std::string> dependencies;
     for (const auto& d : s.job.after) {
       const std::string task = d.task >= 0 ? "_" + std::to_string(d.task) : "";
@@ -347,7 +296,9 @@ void run_submit(const SubmitArguments& args, const CommandContext& context) {
             << "\nfollow: fct status " << run_directory << "\n"
             << std::flush;
   if (!args.wait) return;
-  if (!wait_for(submitted, args.wait_timeout_s))
+  submit::WaitOptions wait;
+  wait.timeout_s = args.wait_timeout_s;
+  if (!submit::wait_for_jobs(submitted, wait, std::cout))
     throw Error("some jobs of " + checked.name + " did not succeed (see above)");
   std::cout << "all " << jobs.size() << " jobs succeeded\n";
   print_results(checked.kind, run_directory, checked.sweep_directory);

@@ -4,8 +4,9 @@
 // directory <output_dir>/sweep/<NNN_key=value...> with its resolved config. A point that finished
 // with the same resolved config is skipped when the sweep is launched again. At the end: a summary
 // across points (summary.{md,csv,json}) and a plot of the first swept key against top-1 and mAP
-// (summary.svg). Every point's config is checked before the first one starts. On SLURM each point
-// is a task of a job array (--point N) and a last job writes the summary (--summarize).
+// (summary.svg). Every point's config is checked before the first one starts. On SLURM (fct
+// submit) the sweep's graph nodes are jobs run with --nodes, and a last job writes the summary
+// (--summarize); --point N runs one point alone.
 #include <spdlog/spdlog.h>
 
 #include <filesystem>

@@ -8,6 +8,7 @@
 #include "framework/cli/commands.h"
 #include "framework/config/experiment_loader.h"
 #include "framework/distributed/communicator.h"
+#include "framework/study/registered_names.h"
 #include "framework/train/run_directory.h"
 #include "framework/train/supervised_training.h"
 
@@ -24,7 +25,8 @@ struct TrainArguments {
 
 void run_train(const TrainArguments& args, const CommandContext& context) {
   const auto& info = context.rank_info;
-  const auto loaded = config::load_experiment(args.config_path, args.overrides);
+  const auto loaded =
+      config::load_experiment(args.config_path, args.overrides, study::registered_names());
   const auto& config = loaded.config;
 
   auto runtime = make_command_runtime(config.dist, context);

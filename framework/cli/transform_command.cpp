@@ -1,7 +1,7 @@
 // `fct transform --model h.pt --in old.h5 --out upgraded.h5`: backfills a stored gallery.
 #include <memory>
 
-#include "framework/backfill/backfill.h"
+#include "framework/backfill/gallery_transform.h"
 #include "framework/cli/command_runtime.h"
 #include "framework/cli/commands.h"
 
@@ -9,7 +9,7 @@ namespace fct::cli {
 namespace {
 
 struct TransformArguments {
-  backfill::BackfillJob job;
+  backfill::GalleryTransformJob job;
   config::DistConfig dist;
   bool no_progress = false;
 };
@@ -32,10 +32,10 @@ void add_transform_command(CLI::App& app, const CommandContext& context) {
   add_device_options(*command, args->dist);
   command->callback([args, &context] {
     auto runtime = make_command_runtime(args->dist, context);
-    backfill::BackfillJob job = args->job;
+    backfill::GalleryTransformJob job = args->job;
     job.device = runtime.device;
     job.show_progress = !args->no_progress;
-    backfill::run_backfill(job, *runtime.comm);
+    backfill::transform_gallery(job, *runtime.comm);
   });
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "framework/config/checks.h"
+#include "framework/config/choices.h"
 
 namespace fct::config {
 
@@ -30,7 +31,8 @@ struct ClusterProfile {
   int64_t cpus_per_task = 1;  // LibTorch threads per rank
   std::string memory;         // --mem per node ("" = the partition's default), e.g. 64G
   std::string time_limit = "01:00:00";
-  std::string launcher = "mpirun";  // mpirun: Open MPI inside the allocation; srun: srun --mpi=...
+  Launcher launcher =
+      Launcher::kMpirun;  // mpirun: Open MPI inside the allocation; srun: srun --mpi=...
   std::string srun_mpi = "pmix";
   int64_t signal_seconds = 300;  // USR2 this long before the time limit: checkpoint and requeue
   // A job that checkpoints at its time limit is requeued as long as each run moves it on (its
@@ -62,7 +64,7 @@ struct ClusterProfile {
     v("cpus_per_task", cpus_per_task, "CPU cores per rank", in_range<int64_t>(1, 1024));
     v("memory", memory, "memory per node ('' = default), e.g. 64G", slurm_name());
     v("time_limit", time_limit, "time limit of each job", slurm_time());
-    v("launcher", launcher, "how ranks start: mpirun or srun", one_of({"mpirun", "srun"}));
+    v("launcher", launcher, "how ranks start: mpirun or srun");
     v("srun_mpi", srun_mpi, "srun --mpi plugin (launcher srun)", slurm_name());
     v("signal_seconds", signal_seconds, "USR2 this many seconds before the time limit",
       in_range<int64_t>(10, 65535));

@@ -23,11 +23,20 @@ struct LoadedConfig {
   uint64_t hash = 0;                   // fnv1a(resolved_yaml): equal configs, equal hashes
 };
 
-// `root` is the parsed file (null when empty); `source_name` names it in messages.
+// For configs without `registered(...)` fields (a cluster profile). Reading such a field with it
+// throws: a command that loads a study must hand in the registries' names.
+inline const RegisteredNames& no_registered_names() {
+  static const RegisteredNames none;
+  return none;
+}
+
+// `root` is the parsed file (null when empty); `source_name` names it in messages; `names` are
+// the registries' names that `registered(...)` fields accept (study/registered_names.h).
 template <class T>
 LoadedConfig<T> load_config_tree(YAML::Node root, const std::string& source_name,
-                                 const std::vector<std::string>& overrides) {
-  Source source(source_name);
+                                 const std::vector<std::string>& overrides,
+                                 const RegisteredNames& names = no_registered_names()) {
+  Source source(source_name, names);
   apply_overrides(root, overrides, schema_of<T>(), source);
   LoadedConfig<T> loaded;
   loaded.config = read_config<T>(root, source);
@@ -40,16 +49,17 @@ LoadedConfig<T> load_config_tree(YAML::Node root, const std::string& source_name
 
 // Throws ConfigError ("file:line:column: ..." or "command line override '...': ...").
 template <class T>
-LoadedConfig<T> load_config(const std::string& path,
-                            const std::vector<std::string>& overrides = {}) {
-  return load_config_tree<T>(load_yaml_file(path), path, overrides);
+LoadedConfig<T> load_config(const std::string& path, const std::vector<std::string>& overrides = {},
+                            const RegisteredNames& names = no_registered_names()) {
+  return load_config_tree<T>(load_yaml_file(path), path, overrides, names);
 }
 
 // The same from YAML text already in memory (tests, embedded configs).
 template <class T>
 LoadedConfig<T> parse_config(const std::string& yaml_text, const std::string& source_name,
-                             const std::vector<std::string>& overrides = {}) {
-  return load_config_tree<T>(load_yaml_text(yaml_text, source_name), source_name, overrides);
+                             const std::vector<std::string>& overrides = {},
+                             const RegisteredNames& names = no_registered_names()) {
+  return load_config_tree<T>(load_yaml_text(yaml_text, source_name), source_name, overrides, names);
 }
 
 }  // namespace fct::config

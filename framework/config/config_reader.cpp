@@ -150,8 +150,10 @@ void throw_type_error(const YAML::Node& node, const std::string& expected,
   throw ConfigError(message + "expected " + expected + ", got " + describe_node(node));
 }
 
-void throw_check_error(const YAML::Node& node, const std::string& problem, bool quote_scalar,
-                       const ReadContext& context) {
+namespace {
+
+std::string check_error_message(const YAML::Node& node, const std::string& problem,
+                                bool quote_scalar, const ReadContext& context) {
   std::string got;
   if (node.IsScalar()) {
     got = quote_scalar ? "'" + node.Scalar() + "'" : node.Scalar();
@@ -160,8 +162,32 @@ void throw_check_error(const YAML::Node& node, const std::string& problem, bool 
     out << YAML::Flow << node;
     got = out.c_str();
   }
-  throw ConfigError(context.source.where(context.path, context.mark) + "key '" + context.path +
-                    "': expected " + problem + ", got " + got);
+  return context.source.where(context.path, context.mark) + "key '" + context.path +
+         "': expected " + problem + ", got " + got;
+}
+
+}  // namespace
+
+void throw_check_error(const YAML::Node& node, const std::string& problem, bool quote_scalar,
+                       const ReadContext& context) {
+  throw ConfigError(check_error_message(node, problem, quote_scalar, context));
+}
+
+void throw_choice_error(const YAML::Node& node, const std::vector<std::string>& allowed,
+                        const ReadContext& context) {
+  std::string message = "one of: ";
+  for (std::size_t i = 0; i < allowed.size(); ++i) message += (i ? ", " : "") + allowed[i];
+  const std::string got = node.IsScalar() ? node.Scalar() : std::string();
+  throw ConfigError(check_error_message(node, message, true, context) + did_you_mean(got, allowed));
+}
+
+void check_registered(const YAML::Node& node, const std::string& value, const Registered& check,
+                      const ReadContext& context) {
+  const std::vector<std::string> allowed = context.source.names().accepted(check);
+  for (const auto& name : allowed)
+    if (name == value) return;
+  // A default that is not registered (the key is absent): name the value, not the empty node.
+  throw_choice_error(node.IsScalar() ? node : YAML::Node(value), allowed, context);
 }
 
 void check_keys(const YAML::Node& map, const std::vector<std::string>& known,

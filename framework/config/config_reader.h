@@ -13,17 +13,21 @@
 #include <vector>
 
 #include "framework/config/checks.h"
+#include "framework/config/enum_names.h"
+#include "framework/config/registered_names.h"
 #include "framework/core/error.h"
 
 namespace fct::config {
 
 // Where the values of a YAML tree came from: the file, except for the subtrees that command-line
-// overrides replaced. Error messages name one or the other.
+// overrides replaced. Error messages name one or the other. It also carries the registries' names
+// that `registered(...)` fields are checked against.
 class Source {
  public:
-  explicit Source(std::string file) : file_(std::move(file)) {}
+  Source(std::string file, const RegisteredNames& names) : file_(std::move(file)), names_(names) {}
 
   const std::string& file() const { return file_; }
+  const RegisteredNames& names() const { return names_; }
 
   // The override `text` set the value at `key_path` (and everything below it).
   void record_override(std::string key_path, std::string text);
@@ -36,6 +40,7 @@ class Source {
 
  private:
   std::string file_;
+  const RegisteredNames& names_;
   std::vector<std::pair<std::string, std::string>> overrides_;  // (key path, text), applied order
 };
 
@@ -99,6 +104,10 @@ struct ReadContext {
                                    const ReadContext& context);
 [[noreturn]] void throw_check_error(const YAML::Node& node, const std::string& problem,
                                     bool quote_scalar, const ReadContext& context);
+// "expected one of: a, b, got 'c' (did you mean 'a'?)"
+[[noreturn]] void throw_choice_error(const YAML::Node& node,
+                                     const std::vector<std::string>& allowed,
+                                     const ReadContext& context);
 
 // Rejects unknown (with a suggestion), duplicate and non-scalar keys of a map.
 void check_keys(const YAML::Node& map, const std::vector<std::string>& known,
@@ -116,6 +125,10 @@ template <class T>
 void read_value(const YAML::Node& node, std::vector<T>& out, const ReadContext& context);
 template <class T>
 void read_value(const YAML::Node& node, T& out, const ReadContext& context);
+
+// Fails unless `value` is one of the names `check` stands for.
+void check_registered(const YAML::Node& node, const std::string& value, const Registered& check,
+                      const ReadContext& context);
 
 // Collects the key names a struct declares.
 class KeyNames {
@@ -144,6 +157,32 @@ class StructReader {
   void operator()(const std::string& key, T& field, const std::string& doc,
                   const typename detail::NonDeduced<Check<T>>::type& check) {
     read(key, field, &check);
+  }
+  // A registry name, or a list of them.
+  template <class T>
+  void operator()(const std::string& key, T& field, const std::string& doc,
+                  const Registered& check) {
+    static_assert(std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<std::string>>,
+                  "registered() checks strings and lists of strings");
+    read(key, field, static_cast<const Check<T>*>(nullptr));
+    YAML::Node value;
+    ReadContext child_context{context_.source, join_key(context_.path, key), context_.mark};
+    for (auto it = map_.begin(); it != map_.end(); ++it)
+      if (it->first.Scalar() == key) {
+        value.reset(it->second);
+        child_context.mark = it->second.Mark();
+      }
+    if constexpr (std::is_same_v<T, std::string>) {
+      check_registered(value, field, check, child_context);
+    } else {
+      for (std::size_t i = 0; i < field.size(); ++i) {
+        const YAML::Node element = value.IsSequence() ? value[i] : value;
+        ReadContext element_context{child_context.source,
+                                    child_context.path + "[" + std::to_string(i) + "]",
+                                    element.IsDefined() ? element.Mark() : child_context.mark};
+        check_registered(element, field[i], check, element_context);
+      }
+    }
   }
 
  private:
@@ -200,7 +239,15 @@ void read_struct(const YAML::Node& node, T& out, const ReadContext& context) {
 
 template <class T>
 void read_value(const YAML::Node& node, T& out, const ReadContext& context) {
-  read_struct(node, out, context);
+  if constexpr (is_named_enum_v<T>) {
+    std::string name;
+    read_value(node, name, context);
+    const auto value = enum_from_name<T>(name);
+    if (!value) throw_choice_error(node, names_of<T>(), context);
+    out = *value;
+  } else {
+    read_struct(node, out, context);
+  }
 }
 
 template <class T>

@@ -20,7 +20,7 @@ void write_value(YAML::Emitter& out, const std::string& value);
 template <class T>
 void write_value(YAML::Emitter& out, const std::vector<T>& values);
 template <class T>
-void write_value(YAML::Emitter& out, const T& config);
+void write_value(YAML::Emitter& out, const T& value);  // a config struct or a named enum
 
 // The visitor that writes one struct's keys into an open map.
 class StructWriter {
@@ -47,13 +47,17 @@ void write_value(YAML::Emitter& out, const std::vector<T>& values) {
 }
 
 template <class T>
-void write_value(YAML::Emitter& out, const T& config) {
-  static_assert(is_config_struct_v<T>, "config field type not supported by the writer");
-  T copy = config;  // visit() is not const: it hands out references to the fields
-  StructWriter writer(out);
-  out << YAML::BeginMap;
-  copy.visit(writer);
-  out << YAML::EndMap;
+void write_value(YAML::Emitter& out, const T& value) {
+  if constexpr (is_named_enum_v<T>) {
+    write_value(out, name_of(value));
+  } else {
+    static_assert(is_config_struct_v<T>, "config field type not supported by the writer");
+    T copy = value;  // visit() is not const: it hands out references to the fields
+    StructWriter writer(out);
+    out << YAML::BeginMap;
+    copy.visit(writer);
+    out << YAML::EndMap;
+  }
 }
 
 // The whole config as a YAML document (ends with a newline).

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "framework/config/checks.h"
+#include "framework/config/choices.h"
+#include "framework/config/registered_names.h"
 
 namespace fct::config {
 
@@ -24,12 +26,12 @@ struct DataConfig {
   // Image-file datasets only:
   int64_t image_size = 224;           // side of the square crops the model sees
   double eval_crop_fraction = 0.875;  // evaluation: centre crop of this share of the shorter side
-  std::string bad_files = "skip";     // skip (counted, logged once) or fail
-  std::string cache_dir = "runs/cache";  // where dataset indexes are cached
+  BadFilePolicy bad_files = BadFilePolicy::kSkip;  // skip (counted, logged once) or fail
+  std::string cache_dir = "runs/cache";            // where dataset indexes are cached
 
   template <class V>
   void visit(V& v) {
-    v("name", name, "dataset, by registry name", not_empty());
+    v("name", name, "dataset, by registry name", registered("dataset"));
     v("root", root, "dataset directory ('' = the dataset's default location)");
     v("classes", classes, "class subset, e.g. [0, 1, 2, 3, 4]; empty = every class",
       each(at_least<int64_t>(0)));
@@ -44,8 +46,7 @@ struct DataConfig {
     v("eval_crop_fraction", eval_crop_fraction,
       "image files: evaluation centre crop as a share of the shorter side (224/256 = 0.875)",
       in_range(0.05, 1.0));
-    v("bad_files", bad_files, "image files that do not decode: skip (counted) or fail",
-      one_of({"skip", "fail"}));
+    v("bad_files", bad_files, "image files that do not decode: skip (counted) or fail");
     v("cache_dir", cache_dir, "directory of cached dataset indexes", not_empty());
   }
 };
@@ -53,16 +54,16 @@ struct DataConfig {
 struct ModelConfig {
   std::string arch = "resnet18_small";  // model registry name (framework/models/model_registry.h)
   int64_t embedding_dim = 128;
-  int64_t width = 64;         // channels of the first stage (64 = torchvision's ResNet)
-  std::string head = "conv";  // "conv": last block projects to embedding_dim (protocol); "linear"
+  int64_t width = 64;  // channels of the first stage (64 = torchvision's ResNet)
+  EmbeddingHead head = EmbeddingHead::kConv;
 
   template <class V>
   void visit(V& v) {
-    v("arch", arch, "backbone, by registry name", not_empty());
+    v("arch", arch, "backbone, by registry name", registered("model"));
     v("embedding_dim", embedding_dim, "embedding dimension d", in_range<int64_t>(1, 65536));
     v("width", width, "channels of the first stage (64 = torchvision ResNet)",
       in_range<int64_t>(1, 4096));
-    v("head", head, "embedding head: conv (protocol) or linear", one_of({"conv", "linear"}));
+    v("head", head, "embedding head: conv (protocol) or linear");
   }
 };
 
@@ -76,7 +77,7 @@ struct LossConfig {
 
   template <class V>
   void visit(V& v) {
-    v("name", name, "loss, by registry name", not_empty());
+    v("name", name, "loss, by registry name", registered("loss"));
     v("label_smoothing", label_smoothing, "label smoothing of the cross-entropy",
       in_range(0.0, 1.0));
     v("scale", scale, "margin losses: logit scale s (0 = the loss's default)", at_least(0.0));
@@ -85,8 +86,8 @@ struct LossConfig {
 };
 
 struct OptimizerConfig {
-  std::string name = "sgd";
-  double lr = 0.1;  // peak learning rate for the global batch
+  std::string name = "sgd";  // optimiser registry name (framework/train/optimizer_registry.h)
+  double lr = 0.1;           // peak learning rate for the global batch
   double momentum = 0.9;
   bool nesterov = false;
   double weight_decay = 5e-4;
@@ -96,7 +97,7 @@ struct OptimizerConfig {
 
   template <class V>
   void visit(V& v) {
-    v("name", name, "optimiser: sgd or adam", one_of({"sgd", "adam"}));
+    v("name", name, "optimiser, by registry name", registered("optimizer"));
     v("lr", lr, "peak learning rate for the global batch", positive());
     v("momentum", momentum, "SGD momentum", in_range(0.0, 1.0));
     v("nesterov", nesterov, "SGD Nesterov momentum");
@@ -126,8 +127,9 @@ struct ScheduleConfig {
 };
 
 struct DistConfig {
-  std::string backend = "auto";  // communicator registry name: mpi, nccl, or auto (nccl on GPU)
-  std::string device = "auto";   // cpu, cuda, or auto
+  static constexpr const char* kAutoBackend = "auto";  // nccl on a GPU, mpi otherwise
+  std::string backend = kAutoBackend;                  // communicator registry name, or auto
+  DeviceChoice device = DeviceChoice::kAuto;
   double bucket_mb = 25.0;       // gradient bucket cap (PyTorch DDP's default)
   double first_bucket_mb = 1.0;  // small first bucket, as DDP, so the first all-reduce starts early
   int64_t threads_per_rank = 0;  // intra-op threads per rank (0 = cores of the node / ranks on it)
@@ -135,8 +137,9 @@ struct DistConfig {
 
   template <class V>
   void visit(V& v) {
-    v("backend", backend, "communicator: mpi, nccl or auto", one_of({"auto", "mpi", "nccl"}));
-    v("device", device, "cpu, cuda or auto", one_of({"auto", "cpu", "cuda"}));
+    v("backend", backend, "communicator, by registry name, or auto (nccl on a GPU, else mpi)",
+      registered("communicator", {kAutoBackend}));
+    v("device", device, "cpu, cuda or auto");
     v("bucket_mb", bucket_mb, "gradient bucket cap in MB", positive());
     v("first_bucket_mb", first_bucket_mb, "first gradient bucket cap in MB", positive());
     v("threads_per_rank", threads_per_rank, "intra-op threads per rank (0 = auto)",
@@ -150,7 +153,7 @@ struct DistConfig {
 struct DebugConfig {
   int64_t fail_rank = -1;
   int64_t fail_step = -1;
-  std::string fail_mode = "throw";
+  FailMode fail_mode = FailMode::kThrow;
   // Each training step lasts at least this long (the rest is slept): lets a test make a run
   // outlast a time limit on any machine, fast or slow, without changing what it computes.
   double min_step_seconds = 0.0;
@@ -159,8 +162,7 @@ struct DebugConfig {
   void visit(V& v) {
     v("fail_rank", fail_rank, "rank that fails on purpose (-1 = none)", at_least<int64_t>(-1));
     v("fail_step", fail_step, "global step at which fail_rank fails", at_least<int64_t>(-1));
-    v("fail_mode", fail_mode, "how it fails: throw, kill, hang, or preempt (as SIGUSR2 does)",
-      one_of({"throw", "kill", "hang", "preempt"}));
+    v("fail_mode", fail_mode, "how it fails: throw, kill, hang, or preempt (as SIGUSR2 does)");
     v("min_step_seconds", min_step_seconds,
       "each training step lasts at least this long (tests of time limits; 0 = off)",
       in_range<double>(0.0, 60.0));

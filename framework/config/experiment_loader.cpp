@@ -3,9 +3,9 @@
 
 namespace fct::config {
 
-LoadedExperiment load_experiment(const std::string& path,
-                                 const std::vector<std::string>& overrides) {
-  return load_config<ExperimentConfig>(path, overrides);
+LoadedExperiment load_experiment(const std::string& path, const std::vector<std::string>& overrides,
+                                 const RegisteredNames& names) {
+  return load_config<ExperimentConfig>(path, overrides, names);
 }
 
 }  // namespace fct::config

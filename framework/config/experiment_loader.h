@@ -13,7 +13,8 @@ namespace fct::config {
 using LoadedExperiment = LoadedConfig<ExperimentConfig>;
 
 // Throws fct::ConfigError naming file:line:column (or the override) and the key path.
-LoadedExperiment load_experiment(const std::string& path,
-                                 const std::vector<std::string>& overrides = {});
+// `names`: the registries' names (study/registered_names.h).
+LoadedExperiment load_experiment(const std::string& path, const std::vector<std::string>& overrides,
+                                 const RegisteredNames& names);
 
 }  // namespace fct::config

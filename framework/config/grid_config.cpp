@@ -115,7 +115,8 @@ std::vector<ModelSpec> models_by_name(const YAML::Node& map, const std::string& 
 }
 
 GridModel resolve_model(const YAML::Node& root, const std::string& source, const ModelSpec& spec,
-                        const std::string& role, const std::vector<std::string>& cli) {
+                        const std::string& role, const std::vector<std::string>& cli,
+                        const RegisteredNames& names) {
   GridModel model;
   model.name = spec.name;
   for (const auto& [key, value] : spec.recipe)
@@ -127,7 +128,7 @@ GridModel resolve_model(const YAML::Node& root, const std::string& source, const
   const std::string where = source + " [" + role + " model " + spec.name + "]";
   LoadedConfig<StudyConfig> loaded;
   try {
-    loaded = load_config_tree<StudyConfig>(YAML::Clone(root), where, overrides);
+    loaded = load_config_tree<StudyConfig>(YAML::Clone(root), where, overrides, names);
   } catch (const ConfigError& e) {
     // An override's message names only the override: say which model it belongs to.
     const std::string message = e.what();
@@ -149,7 +150,7 @@ std::size_t index_of(const std::vector<GridModel>& models, const std::string& na
 }
 
 GridConfig grid_from_tree(YAML::Node root, const std::string& source,
-                          const std::vector<std::string>& overrides) {
+                          const std::vector<std::string>& overrides, const RegisteredNames& names) {
   if (!root || !root.IsMap() || !root["grid"])
     throw ConfigError(source +
                       ": no grid: block (a grid file is a study plus grid: with its "
@@ -167,7 +168,7 @@ GridConfig grid_from_tree(YAML::Node root, const std::string& source,
   }
 
   GridConfig grid;
-  grid.base = load_config_tree<StudyConfig>(YAML::Clone(root), source, overrides);
+  grid.base = load_config_tree<StudyConfig>(YAML::Clone(root), source, overrides, names);
 
   for (const std::string role : {"old", "new"}) {
     const YAML::Node listed = block[role + "_models"];
@@ -179,13 +180,13 @@ GridConfig grid_from_tree(YAML::Node root, const std::string& source,
     else
       throw ConfigError(where + ": no " + role + " models: give grid." + role +
                         "_models or grid.axes");
-    std::set<std::string> names;
+    std::set<std::string> model_names;
     auto& models = role == "old" ? grid.old_models : grid.new_models;
     for (const auto& spec : specs) {
       check_name(spec.name, where + " (" + role + " models)");
-      if (!names.insert(spec.name).second)
+      if (!model_names.insert(spec.name).second)
         throw ConfigError(where + ": two " + role + " models are named '" + spec.name + "'");
-      models.push_back(resolve_model(root, source, spec, role, overrides));
+      models.push_back(resolve_model(root, source, spec, role, overrides, names));
     }
   }
 
@@ -255,13 +256,14 @@ GridConfig grid_from_tree(YAML::Node root, const std::string& source,
 
 }  // namespace
 
-GridConfig load_grid(const std::string& path, const std::vector<std::string>& overrides) {
-  return grid_from_tree(load_yaml_file(path), path, overrides);
+GridConfig load_grid(const std::string& path, const std::vector<std::string>& overrides,
+                     const RegisteredNames& names) {
+  return grid_from_tree(load_yaml_file(path), path, overrides, names);
 }
 
 GridConfig parse_grid(const std::string& yaml_text, const std::string& source_name,
-                      const std::vector<std::string>& overrides) {
-  return grid_from_tree(load_yaml_text(yaml_text, source_name), source_name, overrides);
+                      const std::vector<std::string>& overrides, const RegisteredNames& names) {
+  return grid_from_tree(load_yaml_text(yaml_text, source_name), source_name, overrides, names);
 }
 
 StudyConfig pair_study(const GridConfig& grid, const GridPair& pair) {

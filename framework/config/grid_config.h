@@ -51,9 +51,11 @@ struct GridConfig {
 
 // Reads and checks a grid file; `overrides` apply to the study part (`data.limit=1000`). Errors are
 // ConfigErrors naming the file and the model or pair.
-GridConfig load_grid(const std::string& path, const std::vector<std::string>& overrides = {});
+// `names`: the registries' names (study/registered_names.h).
+GridConfig load_grid(const std::string& path, const std::vector<std::string>& overrides,
+                     const RegisteredNames& names);
 GridConfig parse_grid(const std::string& yaml_text, const std::string& source_name,
-                      const std::vector<std::string>& overrides = {});
+                      const std::vector<std::string>& overrides, const RegisteredNames& names);
 
 // The study of one pair: the base with the old model's recipe and ψ as `old`/`side_info`, and the
 // new model's recipe as `new` and `bct`.

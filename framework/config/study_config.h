@@ -62,10 +62,10 @@ struct SimclrConfig {
 };
 
 struct TransformationConfig {
-  int64_t inner_width = 2048;          // mixer width (protocol: 2048)
-  std::string feed = "cached";         // cached: features of K views computed once; on_the_fly
-  int64_t cached_views = 4;            // K augmented views per training image in the cache
-  double freeze_batchnorm_from = 0.5;  // fraction of training after which BN statistics freeze
+  int64_t inner_width = 2048;               // mixer width (protocol: 2048)
+  FeatureFeed feed = FeatureFeed::kCached;  // cached: features of K views computed once
+  int64_t cached_views = 4;                 // K augmented views per training image in the cache
+  double freeze_batchnorm_from = 0.5;       // fraction of training after which BN statistics freeze
   // FastFill (fct-protocol.md §5): the σ head and its loss (losses/uncertainty_loss.h).
   bool uncertainty = false;
   double mu_disc = 1.0;
@@ -76,8 +76,7 @@ struct TransformationConfig {
   void visit(V& v) {
     v("inner_width", inner_width, "width of the mixer's hidden layers",
       in_range<int64_t>(1, 65536));
-    v("feed", feed, "cached (features of K augmented views, computed once) or on_the_fly",
-      one_of({"cached", "on_the_fly"}));
+    v("feed", feed, "cached (features of K augmented views, computed once) or on_the_fly");
     v("cached_views", cached_views, "augmented views per training image in the feature cache",
       in_range<int64_t>(1, 1024));
     v("freeze_batchnorm_from", freeze_batchnorm_from,
@@ -94,13 +93,13 @@ struct TransformationConfig {
 };
 
 struct EvalConfig {
-  std::string distance = "l2";  // l2 or cosine
+  Distance distance = Distance::kL2;
   std::string split = "test";
   int64_t block_size = 0;  // queries per block (0 = from a memory budget)
 
   template <class V>
   void visit(V& v) {
-    v("distance", distance, "l2 or cosine", one_of({"l2", "cosine"}));
+    v("distance", distance, "l2 or cosine");
     v("split", split, "split embedded for query and gallery", not_empty());
     v("block_size", block_size, "queries per block (0 = automatic)", at_least<int64_t>(0));
   }
@@ -120,7 +119,7 @@ struct BackfillingConfig {
       in_range<int64_t>(1, 1000));
     v("orders", orders,
       "backfilling orders to draw curves for (random, sigma, distance); empty = no curves",
-      each(one_of({"random", "sigma", "distance"})));
+      registered("backfill order"));
   }
 };
 

@@ -13,28 +13,45 @@
 
 namespace fct::data {
 
-const Registry<DatasetFactory>& dataset_registry() {
-  static const Registry<DatasetFactory> registry(
+const Registry<InMemoryDataset>& dataset_registry() {
+  static const Registry<InMemoryDataset> registry(
       "dataset",
       {
           {"fashion_mnist",
-           [](const std::string& root, const std::string& split) -> std::unique_ptr<Dataset> {
-             return std::make_unique<FashionMnistDataset>(root, split);
-           }},
+           {[](const std::string& root, const std::string& split) -> std::unique_ptr<Dataset> {
+              return std::make_unique<FashionMnistDataset>(root, split);
+            },
+            FashionMnistDataset::normalization()}},
       });
   return registry;
+}
+
+namespace {
+
+[[noreturn]] void throw_unknown_dataset(const std::string& name) {
+  std::string known;
+  for (const auto& n : dataset_names()) known += (known.empty() ? "" : ", ") + n;
+  throw ConfigError("unknown dataset '" + name + "'" + did_you_mean(name, dataset_names()) +
+                    "; known: " + known);
+}
+
+}  // namespace
+
+DatasetFacts dataset_facts(const std::string& name) {
+  if (dataset_registry().contains(name))
+    return DatasetFacts{dataset_registry().get(name).normalization, false};
+  if (layout_registry().contains(name))
+    return DatasetFacts{layout_registry().get(name)()->normalization(), true};
+  throw_unknown_dataset(name);
 }
 
 std::unique_ptr<Dataset> make_dataset(const config::DataConfig& config, const std::string& split,
                                       distributed::Communicator* comm) {
   std::unique_ptr<Dataset> dataset;
   if (dataset_registry().contains(config.name)) {
-    dataset = dataset_registry().get(config.name)(config.root, split);
+    dataset = dataset_registry().get(config.name).make(config.root, split);
   } else if (!layout_registry().contains(config.name)) {
-    std::string known;
-    for (const auto& name : dataset_names()) known += (known.empty() ? "" : ", ") + name;
-    throw ConfigError("unknown dataset '" + config.name + "'" +
-                      did_you_mean(config.name, dataset_names()) + "; known: " + known);
+    throw_unknown_dataset(config.name);
   } else {
     if (config.root.empty())
       throw ConfigError("data.root: dataset '" + config.name +
@@ -56,8 +73,7 @@ std::unique_ptr<Dataset> make_dataset(const config::DataConfig& config, const st
         spdlog::warn("data: ... {} more label-list problems: fct data verify lists them all",
                      problems.size() - kShown);
     }
-    dataset = std::make_unique<ImageFileDataset>(config.name, load.index,
-                                                 parse_bad_file_policy(config.bad_files));
+    dataset = std::make_unique<ImageFileDataset>(config.name, load.index, config.bad_files);
   }
   if (!config.classes.empty())
     dataset = std::make_unique<ClassSubset>(std::move(dataset), config.classes);

@@ -13,16 +13,28 @@
 #include "framework/config/experiment_config.h"
 #include "framework/core/registry.h"
 #include "framework/data/dataset.h"
+#include "framework/data/normalization.h"
 #include "framework/distributed/communicator.h"
 
 namespace fct::data {
 
-// Builds the full split `split` of an in-memory dataset stored under `root` ("" = its default
-// location).
-using DatasetFactory =
-    std::function<std::unique_ptr<Dataset>(const std::string& root, const std::string& split)>;
+// An in-memory dataset: how to build its full split `split` from `root` ("" = its default
+// location), and its pixel statistics.
+struct InMemoryDataset {
+  std::function<std::unique_ptr<Dataset>(const std::string& root, const std::string& split)> make;
+  Normalization normalization;
+};
 
-const Registry<DatasetFactory>& dataset_registry();
+const Registry<InMemoryDataset>& dataset_registry();
+
+// What the transforms need to know of a dataset, by name, before it is read.
+struct DatasetFacts {
+  Normalization normalization;
+  bool image_files = false;  // files cropped and resized to data.image_size, not small images
+};
+
+// Throws ConfigError (with the known names) for a name neither registry knows.
+DatasetFacts dataset_facts(const std::string& name);
 
 // The dataset config.name, split `split`, restricted to config.classes (labels remapped to
 // 0..k-1) and then to its first config.limit samples (0 = all). For image-file datasets the index

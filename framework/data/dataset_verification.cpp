@@ -14,23 +14,6 @@
 namespace fct::data {
 namespace {
 
-std::string lower_extension(const std::string& path) {
-  const auto dot = path.find_last_of('.');
-  const auto slash = path.find_last_of('/');
-  if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return "";
-  std::string ext = path.substr(dot + 1);
-  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return ext;
-}
-
-// The format a file's extension claims, or kUnknown for extensions we do not judge.
-ImageFormat claimed_format(const std::string& path) {
-  const std::string ext = lower_extension(path);
-  if (ext == "jpg" || ext == "jpeg") return ImageFormat::kJpeg;
-  if (ext == "png") return ImageFormat::kPng;
-  return ImageFormat::kUnknown;
-}
-
 nlohmann::json findings_json(const std::vector<FileFinding>& findings) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& f : findings) list.push_back({{"path", f.path}, {"detail", f.detail}});
@@ -66,7 +49,7 @@ VerificationReport verify_dataset(const ImageFileDataset& dataset, int threads,
           const auto* data = reinterpret_cast<const uint8_t*>(file.bytes.data());
           const ImageHeader header = decoder.header(data, file.bytes.size(), file.path);
           const DecodedImage decoded = decoder.decode(data, file.bytes.size(), file.path, 8);
-          const ImageFormat claimed = claimed_format(file.path);
+          const ImageFormat claimed = format_of_name(file.path);
           if (decoded.truncated) {
             kind = kTruncated;
             finding.detail = "premature end of JPEG data";

@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "framework/core/error.h"
+#include "framework/data/image_decoder.h"
 
 namespace fct::data {
 namespace fs = std::filesystem;
@@ -27,11 +28,7 @@ std::string join_path(const std::string& a, const std::string& b) {
 }
 
 bool is_image_name(std::string_view name) {
-  const std::size_t dot = name.rfind('.');
-  if (dot == std::string_view::npos || dot == 0) return false;
-  std::string extension(name.substr(dot + 1));
-  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return extension == "jpeg" || extension == "jpg" || extension == "png";
+  return format_of_name(name) != ImageFormat::kUnknown;
 }
 
 int64_t file_bytes(const std::string& path) {

@@ -21,14 +21,13 @@ std::string find_file(const std::string& root, const std::string& stem) {
 
 FashionMnistDataset::FashionMnistDataset(const std::string& root, const std::string& split)
     : split_(split) {
-  std::string prefix;
-  if (split == "train") {
-    prefix = "train";
-  } else if (split == "test") {
-    prefix = "t10k";
-  } else {
+  // The IDX files' name prefix of each split.
+  static const std::map<std::string, std::string> kPrefixes = {{"train", "train"},
+                                                               {"test", "t10k"}};
+  const auto found = kPrefixes.find(split);
+  if (found == kPrefixes.end())
     throw DataError("fashion_mnist: unknown split '" + split + "'; known: train, test");
-  }
+  const std::string& prefix = found->second;
   const std::string dir = root.empty() ? std::string(kDefaultRoot) : root;
   const std::string image_path = find_file(dir, prefix + "-images-idx3-ubyte");
   const std::string label_path = find_file(dir, prefix + "-labels-idx1-ubyte");

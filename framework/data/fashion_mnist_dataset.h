@@ -6,6 +6,7 @@
 #include <string>
 
 #include "framework/data/dataset.h"
+#include "framework/data/normalization.h"
 
 namespace fct::data {
 
@@ -17,6 +18,9 @@ class FashionMnistDataset : public Dataset {
   // `split` is "train" (60000 images) or "test" (10000); `root` "" means kDefaultRoot. Files are
   // `<prefix>-images-idx3-ubyte[.gz]` and `<prefix>-labels-idx1-ubyte[.gz]` (prefix train / t10k).
   FashionMnistDataset(const std::string& root, const std::string& split);
+
+  // Pixel statistics of the training split.
+  static Normalization normalization() { return {{0.2860f}, {0.3530f}}; }
 
   std::string name() const override { return "fashion_mnist"; }
   int64_t size() const override { return size_; }

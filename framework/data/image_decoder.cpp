@@ -4,7 +4,9 @@
 #include <turbojpeg.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <map>
 #include <vector>
 
 #include "framework/core/error.h"
@@ -76,6 +78,18 @@ std::string to_string(ImageFormat format) {
       break;
   }
   return "unknown";
+}
+
+ImageFormat format_of_name(std::string_view path) {
+  const std::string_view name = path.substr(path.find_last_of('/') + 1);  // npos + 1 = 0
+  const std::size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return ImageFormat::kUnknown;
+  std::string extension(name.substr(dot + 1));
+  for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  static const std::map<std::string, ImageFormat> kExtensions = {
+      {"jpg", ImageFormat::kJpeg}, {"jpeg", ImageFormat::kJpeg}, {"png", ImageFormat::kPng}};
+  const auto found = kExtensions.find(extension);
+  return found == kExtensions.end() ? ImageFormat::kUnknown : found->second;
 }
 
 ImageDecoder::ImageDecoder() : handle_(tjInitDecompress()) {

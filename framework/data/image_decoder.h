@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "framework/data/dataset.h"
 
@@ -22,6 +23,9 @@ enum class ImageFormat { kJpeg, kPng, kUnknown };
 // From the first bytes: FF D8 FF is JPEG, 89 'P' 'N' 'G' is PNG.
 ImageFormat sniff_image_format(const uint8_t* data, std::size_t size);
 std::string to_string(ImageFormat format);
+// From a file's name or path: the format its extension claims (.jpg, .jpeg, .png in any case);
+// kUnknown for other extensions, none, or a hidden file's leading dot.
+ImageFormat format_of_name(std::string_view path);
 
 // CMYK pixels as libjpeg returns them from an Adobe CMYK/YCCK JPEG (inverted inks: 255 = no ink),
 // to RGB: each channel is its inverted ink times K / 255.

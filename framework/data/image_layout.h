@@ -1,7 +1,7 @@
 // ImageLayout: the seam between a dataset as it ships on disk (ImageNet's WNID folders and devkit
 // files, Places-365's list files, VGG-Face2's identity folders and box CSV, a generic folder or
 // list) and the ImageIndex the loader reads. A layout only scans; decoding is the loader's job.
-// Layouts are registered by the dataset name YAML uses (data.name), see dataset_registry.cpp.
+// Layouts are registered by the dataset name YAML uses (data.name) in image_layout.cpp.
 #pragma once
 
 #include <memory>
@@ -10,6 +10,7 @@
 
 #include "framework/core/registry.h"
 #include "framework/data/image_index.h"
+#include "framework/data/normalization.h"
 
 namespace fct::data {
 
@@ -32,6 +33,11 @@ class ImageLayout {
   // (and line) for a label file it cannot parse, ConfigError for an unknown split.
   virtual ImageIndex scan(const std::string& root, const std::string& split,
                           IndexSources& sources) const = 0;
+  // The pixel statistics its images are normalised with (photographs: ImageNet's).
+  virtual Normalization normalization() const { return photograph_normalization(); }
+
+  // Throws ConfigError naming the known splits (and the closest) unless splits() has `split`.
+  void require_split(const std::string& split) const;
 };
 
 using LayoutFactory = std::unique_ptr<ImageLayout> (*)();

@@ -393,9 +393,8 @@ DevkitSynsets read_map_clsloc(const std::string& path, IndexSources& sources) {
 
 ImageIndex ImagenetLayout::scan(const std::string& root, const std::string& split,
                                 IndexSources& sources) const {
-  if (split != "train" && split != "val")
-    throw ConfigError("imagenet: unknown split '" + split + "'" + did_you_mean(split, splits()) +
-                      "; known: train, val");
+  require_split(split);
+  const bool training = split == splits().front();  // train: its folders are the classes
   const std::string top = absolute_directory(root);
   require_directory(top, "ImageNet root");
   const std::string kaggle = join_path(top, kKaggleData);
@@ -414,7 +413,7 @@ ImageIndex ImagenetLayout::scan(const std::string& root, const std::string& spli
     if (entry.is_directory) folders.push_back(entry.name);
 
   std::string class_origin;
-  if (split == "train") {
+  if (training) {
     index.classes = folders;  // listed already: the train folders are the classes
     class_origin = "the train folders";
   } else {
@@ -422,7 +421,7 @@ ImageIndex ImagenetLayout::scan(const std::string& root, const std::string& spli
   }
   const ClassLookup classes(index.classes);
 
-  if (split == "train" || !folders.empty()) {
+  if (training || !folders.empty()) {
     scan_class_folders(index.root, listing, classes, class_origin, sources, index, problems);
   } else if (is_file(join_path(top, kKaggleSolution))) {
     scan_kaggle_val(top, index.root, listing, classes, class_origin, sources, index, problems);

@@ -68,10 +68,6 @@ std::string read_file(const std::string& path) {
   return text.str();
 }
 
-torch::Device tensor_device(const distributed::Communicator& comm) {
-  return comm.name() == "nccl" ? torch::Device(torch::kCUDA) : torch::Device(torch::kCPU);
-}
-
 }  // namespace
 
 std::string index_cache_path(const std::string& cache_dir, const std::string& layout,
@@ -163,7 +159,7 @@ IndexLoad shared_index(distributed::Communicator* comm, const ImageLayout& layou
   std::string blob;
   int64_t failed = 0;
   std::exception_ptr failure;
-  const torch::Device device = tensor_device(*comm);
+  const torch::Device device = comm->device();
   const auto options = torch::TensorOptions().dtype(torch::kInt64).device(device);
   enum : int64_t { kWorking = 0, kDone = 1, kFailed = 2 };
   if (comm->rank() == 0) {

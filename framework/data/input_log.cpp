@@ -6,12 +6,6 @@
 
 namespace fct::data {
 
-BadFilePolicy parse_bad_file_policy(const std::string& text) {
-  if (text == "skip") return BadFilePolicy::kSkip;
-  if (text == "fail") return BadFilePolicy::kFail;
-  throw ConfigError("bad_files must be 'skip' or 'fail', not '" + text + "'");
-}
-
 InputLog::InputLog(std::string dataset, BadFilePolicy policy)
     : dataset_(std::move(dataset)), policy_(policy) {}
 

@@ -9,13 +9,13 @@
 #include <set>
 #include <string>
 
+#include "framework/config/choices.h"
+
 namespace fct::data {
 
-// What to do with a file that does not decode: skip it (the loader substitutes the next readable
-// sample, deterministically) or fail the run naming it.
-enum class BadFilePolicy { kSkip, kFail };
-
-BadFilePolicy parse_bad_file_policy(const std::string& text);  // "skip" | "fail"
+// What to do with a file that does not decode (data.bad_files): skip it (the loader substitutes the
+// next readable sample, deterministically) or fail the run naming it.
+using config::BadFilePolicy;
 
 class InputLog {
  public:

@@ -1,5 +1,6 @@
 #include "framework/data/places365_layout.h"
 
+#include <map>
 #include <set>
 
 #include "framework/core/error.h"
@@ -28,14 +29,17 @@ std::optional<SplitFiles> split_files(const std::string& split) {
     files->image_folders = large;
     return files;
   }
-  if (split == "train")
-    return SplitFiles{"places365_train_standard.txt",
-                      {"data_256", "data_large", "data_256_standard", "data_large_standard"}};
-  if (split == "train_challenge")
-    return SplitFiles{"places365_train_challenge.txt",
-                      {"data_256", "data_large", "data_256_challenge", "data_large_challenge"}};
-  if (split == "val") return SplitFiles{"places365_val.txt", {"val_256", "val_large"}};
-  return std::nullopt;
+  static const std::map<std::string, SplitFiles> kSplits = {
+      {"train",
+       {"places365_train_standard.txt",
+        {"data_256", "data_large", "data_256_standard", "data_large_standard"}}},
+      {"train_challenge",
+       {"places365_train_challenge.txt",
+        {"data_256", "data_large", "data_256_challenge", "data_large_challenge"}}},
+      {"val", {"places365_val.txt", {"val_256", "val_large"}}}};
+  const auto found = kSplits.find(split);
+  if (found == kSplits.end()) return std::nullopt;
+  return found->second;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "framework/core/error.h"
+#include "framework/data/dataset_registry.h"
 #include "framework/data/image_file_dataset.h"
 
 namespace fct::data {
@@ -73,18 +74,6 @@ int64_t SampleRng::integer(int64_t low, int64_t high) {
 
 bool SampleRng::bernoulli(double p) {
   return uniform() < p;
-}
-
-Normalization dataset_normalization(const std::string& dataset_name) {
-  // Pixel statistics of each dataset's training split, in [0, 1].
-  if (dataset_name == "fashion_mnist") return {{0.2860f}, {0.3530f}};
-  // ImageNet's statistics serve every photograph dataset, as in torchvision's recipes.
-  if (dataset_name == "imagenet" || dataset_name == "places365" || dataset_name == "vggface2" ||
-      dataset_name == "image_folder" || dataset_name == "image_list")
-    return {{0.485f, 0.456f, 0.406f}, {0.229f, 0.224f, 0.225f}};
-  throw DataError("no normalisation statistics for dataset '" + dataset_name +
-                  "'; known: fashion_mnist, imagenet, places365, vggface2, image_folder, "
-                  "image_list");
 }
 
 Transform::Transform(TransformOptions options) : options_(std::move(options)) {
@@ -340,14 +329,11 @@ torch::Tensor Transform::operator()(const RawImage& image, uint64_t seed, int64_
   return out;
 }
 
-bool is_file_dataset(const std::string& dataset_name) {
-  return dataset_name != "fashion_mnist";
-}
-
 Transform eval_transform(const config::DataConfig& data) {
+  const DatasetFacts facts = dataset_facts(data.name);
   TransformOptions options;
-  options.normalization = dataset_normalization(data.name);
-  if (is_file_dataset(data.name)) {
+  options.normalization = facts.normalization;
+  if (facts.image_files) {
     options.output_size = data.image_size;
     options.center_crop_fraction = data.eval_crop_fraction;
   }
@@ -356,10 +342,11 @@ Transform eval_transform(const config::DataConfig& data) {
 
 Transform train_transform(const config::DataConfig& data) {
   if (!data.augment) return eval_transform(data);
+  const DatasetFacts facts = dataset_facts(data.name);
   TransformOptions options;
-  options.normalization = dataset_normalization(data.name);
+  options.normalization = facts.normalization;
   options.hflip_probability = 0.5;
-  if (is_file_dataset(data.name)) {
+  if (facts.image_files) {
     options.output_size = data.image_size;
     options.random_resized_crop = true;
   } else {
@@ -370,15 +357,16 @@ Transform train_transform(const config::DataConfig& data) {
 }
 
 Transform simclr_transform(const config::DataConfig& data, int64_t output_size) {
+  const DatasetFacts facts = dataset_facts(data.name);
   TransformOptions options;
-  options.normalization = dataset_normalization(data.name);
+  options.normalization = facts.normalization;
   options.output_size = output_size;
   options.random_resized_crop = true;
   options.scale_min = 0.2;
   options.hflip_probability = 0.5;
   options.brightness = 0.4;
   options.contrast = 0.4;
-  if (is_file_dataset(data.name)) {
+  if (facts.image_files) {
     // SimCLR's ImageNet recipe (hue jitter aside).
     if (output_size == 0) options.output_size = data.image_size;
     options.scale_min = 0.08;

@@ -14,6 +14,7 @@
 #include "framework/config/experiment_config.h"
 #include "framework/data/dataset.h"
 #include "framework/data/image_decoder.h"
+#include "framework/data/normalization.h"
 
 namespace fct::data {
 
@@ -31,15 +32,6 @@ class SampleRng {
  private:
   uint64_t state_;
 };
-
-// Per-channel mean and standard deviation of pixel values in [0, 1].
-struct Normalization {
-  std::vector<float> mean;
-  std::vector<float> std;
-};
-
-// The normalisation of a dataset by registry name (fashion_mnist: mean 0.2860, std 0.3530).
-Normalization dataset_normalization(const std::string& dataset_name);
 
 struct TransformOptions {
   Normalization normalization;
@@ -126,10 +118,6 @@ class Transform {
 
   TransformOptions options_;
 };
-
-// Whether `dataset_name` is a dataset of image files (ImageNet, Places-365, VGG-Face2, folders),
-// whose transforms crop and resize to data.image_size, rather than small in-memory images.
-bool is_file_dataset(const std::string& dataset_name);
 
 // Evaluation: small images are only normalised; image files are resized and centre-cropped to
 // data.image_size (data.eval_crop_fraction of the shorter side).

@@ -1,6 +1,7 @@
 #include "framework/data/vggface2_layout.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <unordered_map>
 
@@ -112,13 +113,19 @@ void read_boxes(const std::string& path, IndexSources& sources, ImageIndex& inde
   });
 }
 
-// identity_meta.csv: "Class_ID, Name, Sample_Num, Flag, Gender"; Flag 1 = train, 0 = test.
+// identity_meta.csv: "Class_ID, Name, Sample_Num, Flag, Gender"; the Flag of each split's
+// identities.
+const std::map<std::string, int64_t>& identity_flags() {
+  static const std::map<std::string, int64_t> flags = {{"train", 1}, {"test", 0}};
+  return flags;
+}
+
 void check_identity_meta(const std::string& path, const std::string& split,
                          const std::vector<std::string>& identities, IndexSources& sources,
                          ProblemLog& problems) {
   sources.files.push_back(path);
   const std::set<std::string> in_split(identities.begin(), identities.end());
-  const int64_t expected = split == "train" ? 1 : 0;
+  const int64_t expected = identity_flags().at(split);
   std::size_t id_column = 0, flag_column = 0;
   bool header = true;
   read_csv_file(path, [&](const CsvRecord& record) {
@@ -156,9 +163,7 @@ RegionBox vggface2_crop_box(double x, double y, double width, double height) {
 
 ImageIndex VggFace2Layout::scan(const std::string& root, const std::string& split,
                                 IndexSources& sources) const {
-  if (split != "train" && split != "test")
-    throw ConfigError("vggface2: unknown split '" + split + "'" + did_you_mean(split, splits()) +
-                      "; known: train, test");
+  require_split(split);
   const std::string top = absolute_directory(root);
   require_directory(top, "VGG-Face2 root");
   ImageIndex index;

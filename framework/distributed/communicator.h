@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "framework/distributed/mpi_c.h"
+
 namespace fct::distributed {
 
 enum class ReduceOp { kSum, kMax, kMin };
@@ -30,6 +32,11 @@ class Communicator {
   virtual std::string name() const = 0;  // "mpi" or "nccl"
   virtual int rank() const = 0;
   virtual int size() const = 0;
+  // Where the tensors of collectives live (the CPU for MPI, this rank's GPU for NCCL).
+  virtual torch::Device device() const = 0;
+  // An MPI communicator of the same ranks, for libraries that take one (parallel HDF5); duplicate
+  // it before issuing collectives on it, so they never match this communicator's own.
+  virtual MPI_Comm mpi_comm() const = 0;
 
   // In place; `tensor` must be contiguous and live on this communicator's device.
   virtual void all_reduce(torch::Tensor& tensor, ReduceOp op = ReduceOp::kSum) = 0;

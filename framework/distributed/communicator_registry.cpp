@@ -21,11 +21,18 @@ Registry<CommunicatorFactory> communicator_registry() {
   entries.emplace_back("mpi", [](const CommunicatorOptions& options) {
     return std::make_unique<MpiCommunicator>(options);
   });
+  // Registered in every build, so a config naming it reads the same everywhere; a build without
+  // CUDA says what it lacks when the communicator is made.
+  entries.emplace_back("nccl",
+                       [](const CommunicatorOptions& options) -> std::unique_ptr<Communicator> {
 #ifdef FCT_WITH_CUDA
-  entries.emplace_back("nccl", [](const CommunicatorOptions& options) {
-    return std::make_unique<NcclCommunicator>(options);
-  });
+                         return std::make_unique<NcclCommunicator>(options);
+#else
+    throw DistributedError(
+        "communicator 'nccl' is not available: this build of fct has no CUDA/NCCL (configure with "
+        "-DFCT_WITH_CUDA=ON where the CUDA toolkit and NCCL are installed), so use 'mpi'");
 #endif
+                       });
   return Registry<CommunicatorFactory>("communicator", std::move(entries));
 }
 
@@ -33,12 +40,7 @@ Registry<CommunicatorFactory> communicator_registry() {
 
 std::unique_ptr<Communicator> make_communicator(const std::string& name,
                                                 const CommunicatorOptions& options) {
-  const auto registry = communicator_registry();
-  if (name == "nccl" && !registry.contains("nccl"))
-    throw DistributedError(
-        "communicator 'nccl' is not available: this build of fct has no CUDA/NCCL (configure with "
-        "-DFCT_WITH_CUDA=ON where the CUDA toolkit and NCCL are installed), so use 'mpi'");
-  return registry.get(name)(options);
+  return communicator_registry().get(name)(options);
 }
 
 std::vector<std::string> communicator_names() {

@@ -408,19 +408,4 @@ void GradientReducer::reset_timers() {
   impl_->wait_seconds = 0.0;
 }
 
-void check_same_on_all_ranks(Communicator& comm, uint64_t value, const std::string& what) {
-  auto mine = torch::tensor({static_cast<int64_t>(value)}, torch::kInt64);
-  torch::Tensor all = comm.all_gather(mine).reshape({-1});
-  std::vector<uint64_t> values;
-  for (int r = 0; r < comm.size(); ++r)
-    values.push_back(static_cast<uint64_t>(all[r].item<int64_t>()));
-  bool same = std::all_of(values.begin(), values.end(), [&](uint64_t v) { return v == values[0]; });
-  if (same) return;
-  std::string text;
-  for (int r = 0; r < comm.size(); ++r)
-    text += (r ? ", " : "") + ("rank " + std::to_string(r) + ": " + to_hex(values[r]));
-  throw DistributedError(what + " differs across ranks (" + text + "); seen on rank " +
-                         std::to_string(comm.rank()));
-}
-
 }  // namespace fct::distributed

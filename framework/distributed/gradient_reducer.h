@@ -47,8 +47,4 @@ class GradientReducer {
   std::unique_ptr<Impl> impl_;
 };
 
-// Throws DistributedError unless `value` (e.g. a hash of the resolved config or a parameter
-// checksum) is the same on every rank; `what` names it in the message, with each rank's value.
-void check_same_on_all_ranks(Communicator& comm, uint64_t value, const std::string& what);
-
 }  // namespace fct::distributed

@@ -26,6 +26,8 @@ class MpiCommunicator : public Communicator {
   std::string name() const override { return "mpi"; }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
+  torch::Device device() const override { return torch::kCPU; }
+  MPI_Comm mpi_comm() const override { return comm_; }
 
   void all_reduce(torch::Tensor& tensor, ReduceOp op = ReduceOp::kSum) override;
   std::unique_ptr<Work> all_reduce_async(torch::Tensor tensor,

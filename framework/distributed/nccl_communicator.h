@@ -22,6 +22,8 @@ class NcclCommunicator : public Communicator {
   std::string name() const override { return "nccl"; }
   int rank() const override;
   int size() const override;
+  torch::Device device() const override;
+  MPI_Comm mpi_comm() const override;
 
   // CUDA tensors must be contiguous and on options.device_index. CPU tensors are accepted too and
   // staged through device memory, so that small control values (hashes, metric sums) need no

@@ -384,6 +384,12 @@ int NcclCommunicator::rank() const {
 int NcclCommunicator::size() const {
   return impl_->size;
 }
+torch::Device NcclCommunicator::device() const {
+  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(impl_->device));
+}
+MPI_Comm NcclCommunicator::mpi_comm() const {
+  return impl_->bootstrap;
+}
 
 std::unique_ptr<Work> NcclCommunicator::all_reduce_async(torch::Tensor tensor, ReduceOp op) {
   if (!tensor.defined()) throw DistributedError("nccl communicator: all_reduce got no tensor");

@@ -77,10 +77,11 @@ torch::Tensor distance_order(const OrderInputs& inputs) {
 const Registry<BackfillOrder>& backfill_orders() {
   static const Registry<BackfillOrder> registry(
       "backfill order",
-      {{"random", {OrderNeed::kNothing, "seeded random permutation (FCT)", random_order}},
-       {"sigma", {OrderNeed::kSigma, "descending uncertainty σ of h (FastFill)", sigma_order}},
+      {{"random", {OrderNeed::kNothing, true, "seeded random permutation (FCT)", random_order}},
+       {"sigma",
+        {OrderNeed::kSigma, false, "descending uncertainty σ of h (FastFill)", sigma_order}},
        {"distance",
-        {OrderNeed::kNewEmbeddings, "descending |φ_new − h| (oracle)", distance_order}}});
+        {OrderNeed::kNewEmbeddings, false, "descending |φ_new − h| (oracle)", distance_order}}});
   return registry;
 }
 

@@ -32,6 +32,7 @@ enum class OrderNeed { kNothing, kSigma, kNewEmbeddings };
 
 struct BackfillOrder {
   OrderNeed needs = OrderNeed::kNothing;
+  bool seeded = false;  // the order depends on OrderInputs::seed
   std::string description;
   std::function<torch::Tensor(const OrderInputs&)> compute;  // int64 [rows]
 };

@@ -51,16 +51,6 @@ torch::Tensor evaluate_queries(const PreparedSet& query, const PreparedSet& gall
 
 }  // namespace
 
-Distance parse_distance(const std::string& name) {
-  if (name == "l2") return Distance::kL2;
-  if (name == "cosine") return Distance::kCosine;
-  throw ConfigError("unknown retrieval distance '" + name + "' (known: l2, cosine)");
-}
-
-std::string distance_name(Distance distance) {
-  return distance == Distance::kL2 ? "l2" : "cosine";
-}
-
 RetrievalResult evaluate_retrieval(distributed::Communicator& comm, const EmbeddingSet& query,
                                    const EmbeddingSet& gallery, const RetrievalOptions& options) {
   const PreparedSet q = detail::prepare(query, options.distance, "query");

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <string>
 
+#include "framework/config/choices.h"
 #include "framework/distributed/communicator.h"
 
 namespace fct::eval {
@@ -37,11 +38,8 @@ struct EmbeddingSet {
   torch::Tensor ids;         // int64 [N], sample ids (leave-one-out is by id)
 };
 
-enum class Distance { kL2, kCosine };
-
-// "l2" | "cosine"; ConfigError otherwise.
-Distance parse_distance(const std::string& name);
-std::string distance_name(Distance distance);
+// l2 or cosine (eval.distance).
+using config::Distance;
 
 struct RetrievalOptions {
   Distance distance = Distance::kL2;

@@ -105,7 +105,7 @@ ArtifactCache::ArtifactCache(std::string root) {
 }
 
 std::string ArtifactCache::stages_directory() const {
-  return root_ + "/stages";
+  return root_ + "/" + kStagesFolder;
 }
 std::string ArtifactCache::locks_directory() const {
   return root_ + "/locks";
@@ -122,7 +122,7 @@ std::string ArtifactCache::directory(const std::string& kind, const std::string&
 
 std::string ArtifactCache::partial_directory(const std::string& kind,
                                              const std::string& key) const {
-  return directory(kind, key) + ".partial";
+  return directory(kind, key) + kPartialSuffix;
 }
 
 std::string ArtifactCache::lock_path(const std::string& kind, const std::string& key) const {
@@ -233,8 +233,8 @@ void refuse_cached_artifact(const std::string& path, const std::string& what) {
        node = node.parent_path()) {
     const fs::path stages = node.parent_path().parent_path();
     const bool published = fs::exists(node / kNodeFile);
-    const bool partial = node.extension() == ".partial";
-    if ((published || partial) && stages.filename() == "stages") {
+    const bool partial = node.extension() == kPartialSuffix;
+    if ((published || partial) && stages.filename() == kStagesFolder) {
       throw Error(what + ": " + path + " is an artifact of the run cache " +
                   stages.parent_path().string() + " (node " +
                   node.parent_path().filename().string() + " " + node.filename().string() +

@@ -46,6 +46,9 @@ namespace fct::graph {
 constexpr const char* kArtifactsDirVariable = "FCT_ARTIFACTS_DIR";
 constexpr const char* kDefaultArtifactsDir = "runs/cache";
 constexpr const char* kNodeFile = "node.json";
+// The layout above: the folder of the nodes, and the suffix of a node being built.
+constexpr const char* kStagesFolder = "stages";
+constexpr const char* kPartialSuffix = ".partial";
 
 // `configured` if not empty, else $FCT_ARTIFACTS_DIR if set and not empty, else `fallback`
 // ("runs/cache" unless the caller knows better); made absolute (against the current directory)

@@ -28,7 +28,6 @@ using NodeId = std::pair<std::string, std::string>;  // kind, key
 
 // Locks held at once by gc: far below the usual limit of 1024 open files.
 constexpr std::size_t kLockBatch = 256;
-constexpr const char* kPartialSuffix = ".partial";
 constexpr const char* kDeletingMarker = ".deleting-";
 
 Clock::time_point modification_time(const struct stat& st) {

@@ -22,11 +22,11 @@ namespace fs = std::filesystem;
 // The state of one node as the cache shows it now.
 void probe(const ArtifactCache& cache, NodeStatus& node, bool cached) {
   if (!cached) {  // a run's own table: made every time
-    node.state = "per run";
+    node.state = BuildState::kPerRun;
     return;
   }
   if (cache.contains(node.kind, node.key)) {
-    node.state = "cached";
+    node.state = BuildState::kCached;
     try {
       const auto record = read_json_file(cache.directory(node.kind, node.key) + "/" + kNodeFile);
       node.seconds = record.value("seconds", 0.0);
@@ -40,19 +40,30 @@ void probe(const ArtifactCache& cache, NodeStatus& node, bool cached) {
   // Only a node with a partial directory can be building; probing the others would create lock
   // files (a dry run writes nothing).
   if (!fs::exists(cache.partial_directory(node.kind, node.key)))
-    node.state = "to run";
+    node.state = BuildState::kToRun;
   else if (!cache.try_lock(node.kind, node.key, FileLock::Mode::kShared))
-    node.state = "running";
+    node.state = BuildState::kRunning;
   else
-    node.state = "partial";
+    node.state = BuildState::kPartial;
 }
 
-std::string colour_of(const std::string& state) {
-  if (state == "cached") return "#b7e1b0";
-  if (state == "running") return "#ffe08a";
-  if (state == "queued") return "#cfe0f7";
-  if (state == "failed") return "#f4a3a3";
-  if (state == "partial") return "#f7d4a6";
+const char* colour_of(BuildState state) {
+  switch (state) {
+    case BuildState::kCached:
+      return "#b7e1b0";
+    case BuildState::kRunning:
+      return "#ffe08a";
+    case BuildState::kQueued:
+      return "#cfe0f7";
+    case BuildState::kFailed:
+      return "#f4a3a3";
+    case BuildState::kPartial:
+      return "#f7d4a6";
+    case BuildState::kPerRun:
+    case BuildState::kToRun:
+    case BuildState::kNeverRan:
+      break;
+  }
   return "#eeeeee";
 }
 
@@ -131,7 +142,7 @@ nlohmann::json status_json(const std::vector<NodeStatus>& nodes) {
     list.push_back({{"kind", n.kind},
                     {"key", n.key},
                     {"label", n.label},
-                    {"state", n.state},
+                    {"state", config::name_of(n.state)},
                     {"seconds", n.seconds},
                     {"built_for", n.built_for},
                     {"runs", n.runs},
@@ -146,8 +157,9 @@ std::string status_table(const std::vector<NodeStatus>& nodes) {
                      "node", "built for / detail");
   std::map<std::string, int> counts;
   for (const auto& n : nodes) {
-    ++counts[n.state];
-    out << fmt::format("{:<18} {:<12} {:<8} {:>8}  {:<34} {}\n", n.kind, short_key(n.key), n.state,
+    const std::string state = config::name_of(n.state);
+    ++counts[state];
+    out << fmt::format("{:<18} {:<12} {:<8} {:>8}  {:<34} {}\n", n.kind, short_key(n.key), state,
                        n.seconds > 0 ? fmt::format("{:.1f}", n.seconds) : "", n.label,
                        n.detail.empty() ? n.built_for : n.detail);
   }
@@ -206,9 +218,10 @@ std::string graph_svg(const std::vector<NodeStatus>& nodes, const std::string& t
   for (const auto& n : nodes) {
     const auto [l, r] = at[n.key];
     const std::string second_line =
-        n.state + "  " + short_key(n.key) +
+        config::name_of(n.state) + "  " + short_key(n.key) +
         (n.seconds > 0 ? fmt::format("  {:.1f} s", n.seconds) : std::string());
-    svg << "<g><title>" << xml_escape(n.label + ": " + n.kind + " " + n.key + " (" + n.state + ")")
+    svg << "<g><title>"
+        << xml_escape(n.label + ": " + n.kind + " " + n.key + " (" + config::name_of(n.state) + ")")
         << "</title>"
         << "<rect x=\"" << x_of(l) << "\" y=\"" << y_of(r) << "\" width=\"" << box_w
         << "\" height=\"" << box_h << "\" rx=\"5\" fill=\"" << colour_of(n.state)

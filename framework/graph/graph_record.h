@@ -9,9 +9,25 @@
 #include <string>
 #include <vector>
 
+#include "framework/config/enum_names.h"
 #include "framework/graph/stage_graph.h"
 
 namespace fct::graph {
+
+// A node's state as `fct status` shows it: from the cache (cached, partial, running, to run; per
+// run for a run's own table) or, for nodes a submission sent, from SLURM (queued, running, failed,
+// never ran).
+enum class BuildState { kPerRun, kCached, kToRun, kRunning, kPartial, kQueued, kFailed, kNeverRan };
+constexpr config::EnumNames<BuildState, 8> enum_names(BuildState) {
+  return {{{BuildState::kPerRun, "per run"},
+           {BuildState::kCached, "cached"},
+           {BuildState::kToRun, "to run"},
+           {BuildState::kRunning, "running"},
+           {BuildState::kPartial, "partial"},
+           {BuildState::kQueued, "queued"},
+           {BuildState::kFailed, "failed"},
+           {BuildState::kNeverRan, "never ran"}}};
+}
 
 // The graph as recorded in graph.json.
 nlohmann::json graph_json(const StageGraph& graph, const std::string& artifacts_dir);
@@ -25,7 +41,7 @@ struct NodeStatus {
   std::string key;
   std::string kind;
   std::string label;
-  std::string state;              // cached, running, partial, to run (later: queued, failed …)
+  BuildState state = BuildState::kToRun;
   double seconds = 0.0;           // wall time of its build (cached nodes)
   std::string built_for;          // the run directory it was first built for
   std::vector<std::string> runs;  // run directories of this graph that use it

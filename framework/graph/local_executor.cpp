@@ -31,11 +31,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-bool resumable(const ExecutionOptions& options, const std::string& kind) {
-  return std::find(options.resumable_kinds.begin(), options.resumable_kinds.end(), kind) !=
-         options.resumable_kinds.end();
-}
-
 // Rank 0's decision, on every rank.
 Decision agree(distributed::Communicator& comm, Decision decision) {
   auto value = torch::full({1}, static_cast<int64_t>(decision), torch::kInt64);
@@ -154,8 +149,7 @@ ExecutionReport execute_locally(const StageGraph& graph, distributed::Communicat
         decision = Decision::kReuse;
       else if (!selected)
         decision = Decision::kMissing;
-      else if (resumable(options, stage.kind) &&
-               fs::exists(cache.partial_directory(stage.kind, node.key)))
+      else if (stage.resumable && fs::exists(cache.partial_directory(stage.kind, node.key)))
         decision = Decision::kResume;
       else
         decision = Decision::kBuild;

@@ -24,9 +24,6 @@ struct ExecutionOptions {
   // Which nodes this invocation may build (a part of a study run as one SLURM job). The others
   // must be in the cache already; a missing one is an error naming it. Empty = all.
   std::function<bool(const GraphNode&)> selected;
-  // Kinds whose partial directory holds a checkpoint worth resuming from (the trainings).
-  std::vector<std::string> resumable_kinds = {"old", "side_info",      "new",
-                                              "bct", "transformation", "fastfill"};
   // Where graph.json and graph.svg go (graph_record.h): the study's, sweep's or grid's own run
   // directory. "" = nowhere.
   std::string record_directory;

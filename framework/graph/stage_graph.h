@@ -44,9 +44,12 @@ struct StageNode {
   std::vector<std::string> inputs;  // ids of input nodes of the same run
   std::string label;                // progress lines: "old model", "store new"
   std::vector<RunLink> links;       // how the run directory shows it
-  // Cached nodes live in the run cache and are built once per key. An uncached node (a run's
-  // results table) is cheap, writes into the run directory itself and runs every time.
+  // Cached nodes live in the run cache and are built once per key. An uncached node is cheap,
+  // writes into the run directory itself and runs every time (every node of a study is cached).
   bool cached = true;
+  // Its build leaves a checkpoint in its partial directory that a later build resumes from after
+  // a preemption (the trainings); other builds start from an empty directory.
+  bool resumable = false;
   std::function<void(const NodeBuild&)> build;
 };
 

@@ -15,7 +15,7 @@ nlohmann::json model_config_json(const config::ModelConfig& model) {
   return {{"arch", model.arch},
           {"embedding_dim", model.embedding_dim},
           {"width", model.width},
-          {"head", model.head}};
+          {"head", config::name_of(model.head)}};
 }
 
 template <class T>
@@ -134,14 +134,10 @@ nlohmann::json make_transformation_spec(const TransformationSpec& spec,
                                         const std::string& old_model_hash,
                                         const std::string& side_info_model_hash,
                                         const std::string& new_model_hash) {
-  return {{"old_dim", spec.old_dim},
-          {"side_dim", spec.side_dim},
-          {"new_dim", spec.new_dim},
-          {"inner_width", spec.inner_width},
-          {"side_info", spec.side_info},
-          {"uncertainty", spec.uncertainty},
-          {"old_model_hash", old_model_hash},
-          {"side_info_model_hash", side_info_model_hash},
+  return {{"old_dim", spec.old_dim},          {"side_dim", spec.side_dim},
+          {"new_dim", spec.new_dim},          {"inner_width", spec.inner_width},
+          {"side_info", spec.side_info},      {"uncertainty", spec.uncertainty},
+          {"old_model_hash", old_model_hash}, {"side_info_model_hash", side_info_model_hash},
           {"new_model_hash", new_model_hash}};
 }
 
@@ -151,8 +147,25 @@ config::ModelConfig model_config_of(const ModelFileInfo& info) {
   model.arch = m.at("arch").get<std::string>();
   model.embedding_dim = m.at("embedding_dim").get<int64_t>();
   model.width = m.at("width").get<int64_t>();
-  model.head = m.at("head").get<std::string>();
+  const auto head_name = m.at("head").get<std::string>();
+  const auto head = config::enum_from_name<config::EmbeddingHead>(head_name);
+  if (!head) throw Error("spec: unknown embedding head '" + head_name + "'");
+  model.head = *head;
   return model;
+}
+
+std::string trained_dataset_of(const ModelFileInfo& info) {
+  return info.spec.value("dataset", std::string());
+}
+
+std::vector<int64_t> trained_classes_of(const ModelFileInfo& info) {
+  return info.spec.value("classes", std::vector<int64_t>());
+}
+
+TransformationModels transformation_models_of(const ModelFileInfo& info) {
+  return {info.spec.value("old_model_hash", std::string()),
+          info.spec.value("side_info_model_hash", std::string()),
+          info.spec.value("new_model_hash", std::string())};
 }
 
 TransformationSpec transformation_spec_of(const ModelFileInfo& info) {

@@ -50,7 +50,20 @@ nlohmann::json make_transformation_spec(const TransformationSpec& spec,
                                         const std::string& new_model_hash);
 
 config::ModelConfig model_config_of(const ModelFileInfo& info);
+// The dataset an embedding or side-information model was trained on ("" when not recorded), and
+// an embedding model's class subset (empty: every class).
+std::string trained_dataset_of(const ModelFileInfo& info);
+std::vector<int64_t> trained_classes_of(const ModelFileInfo& info);
 TransformationSpec transformation_spec_of(const ModelFileInfo& info);
+
+// The file hashes of the models an h was trained between (make_transformation_spec); "" for one
+// a file does not record.
+struct TransformationModels {
+  std::string old_model_hash;
+  std::string side_info_model_hash;
+  std::string new_model_hash;
+};
+TransformationModels transformation_models_of(const ModelFileInfo& info);
 
 template <class Model>
 struct LoadedModel {

@@ -75,8 +75,6 @@ ResNetImpl::ResNetImpl(ResNetOptions options) : options_(std::move(options)) {
   } else {
     throw Error("resnet: unsupported depth " + std::to_string(o.depth) + "; known: 10, 18, 34, 50");
   }
-  if (o.head != "conv" && o.head != "linear")
-    throw Error("resnet: unknown embedding head '" + o.head + "'; known: conv, linear");
   if (o.width <= 0 || o.in_channels <= 0 || o.embedding_dim <= 0)
     throw Error("resnet: width, in_channels and embedding_dim must be positive");
 
@@ -92,7 +90,8 @@ ResNetImpl::ResNetImpl(ResNetOptions options) : options_(std::move(options)) {
     nn::Sequential layer;
     for (int64_t b = 0; b < blocks[stage]; ++b) {
       const int64_t stride = (stage > 0 && b == 0) ? 2 : 1;
-      const bool embedding_block = o.head == "conv" && stage == 3 && b == blocks[stage] - 1;
+      const bool embedding_block =
+          o.head == config::EmbeddingHead::kConv && stage == 3 && b == blocks[stage] - 1;
       const int64_t out = embedding_block ? o.embedding_dim : planes * expansion;
       if (bottleneck) {
         layer->push_back(Bottleneck(in, planes, out, stride));
@@ -104,7 +103,7 @@ ResNetImpl::ResNetImpl(ResNetOptions options) : options_(std::move(options)) {
     *layers[stage] = register_module("layer" + std::to_string(stage + 1), layer);
   }
   feature_channels_ = in;
-  if (o.head == "linear")
+  if (o.head == config::EmbeddingHead::kLinear)
     projection_ = register_module("projection", nn::Linear(feature_channels_, o.embedding_dim));
 
   // torchvision's initialisation; Linear keeps LibTorch's default (as torchvision's fc).

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <string>
 
+#include "framework/config/choices.h"
+
 namespace fct::models {
 
 struct ResNetOptions {
@@ -18,7 +20,7 @@ struct ResNetOptions {
   bool small_input = false;  // 3x3 stride-1 conv1 and no max-pool, for 28x28 / 32x32 images
   int64_t in_channels = 3;
   int64_t embedding_dim = 128;
-  std::string head = "conv";  // "conv" or "linear"
+  config::EmbeddingHead head = config::EmbeddingHead::kConv;
 };
 
 // conv3x3 -> BN -> ReLU -> conv3x3 -> BN, plus the shortcut, then ReLU.

@@ -7,6 +7,7 @@
 
 #include "framework/core/atomic_file.h"
 #include "framework/core/report_text.h"
+#include "framework/eval/backfill_order.h"
 
 namespace fct::report {
 namespace {
@@ -15,10 +16,18 @@ namespace {
 constexpr const char* kColours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
-// Dashed for the oracle, dotted for random, solid for σ: the order reads from the stroke.
+// The stroke says what the order reads: dashed for an oracle (the new embeddings), dotted for an
+// order that reads nothing (random), solid for one from stored vectors (σ).
 const char* dash_of(const std::string& order) {
-  if (order == "distance") return "6 3";
-  if (order == "random") return "2 3";
+  if (!eval::backfill_orders().contains(order)) return "";
+  switch (eval::backfill_orders().get(order).needs) {
+    case eval::OrderNeed::kNewEmbeddings:
+      return "6 3";
+    case eval::OrderNeed::kNothing:
+      return "2 3";
+    case eval::OrderNeed::kSigma:
+      break;
+  }
   return "";
 }
 

@@ -77,4 +77,8 @@ std::string shape_string(const std::vector<int64_t>& shape) {
   return s + "]";
 }
 
+std::string embedded_by_attribute(int64_t value) {
+  return std::string(kEmbeddedBy) + "_" + std::to_string(value);
+}
+
 }  // namespace fct::store

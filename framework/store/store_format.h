@@ -78,8 +78,22 @@ inline constexpr const char* kSplit = "split";
 inline constexpr const char* kConfig = "config";
 inline constexpr const char* kGitRevision = "git_revision";
 inline constexpr const char* kCreated = "created";
+inline constexpr const char* kSideInfoConfig = "side_info_config";  // ψ's config YAML
+// An upgraded store (fct transform): where its rows came from.
+inline constexpr const char* kSourceStore = "source_store";
+inline constexpr const char* kSourceModelHash = "source_model_hash";
+// A planned store (fct backfill plan).
 inline constexpr const char* kBackfillOrder = "backfill_order";  // the order a plan follows
+inline constexpr const char* kBackfillSeed = "backfill_seed";
+inline constexpr const char* kBackfillPlanned = "backfill_planned";     // UTC time of the plan
+inline constexpr const char* kBackfillNewStore = "backfill_new_store";  // the distance oracle's
+// The feature cache: K augmented views of N training images, row v * N + i.
+inline constexpr const char* kViews = "views";
+inline constexpr const char* kRowsPerView = "rows_per_view";
 }  // namespace attribute
+
+// "embedded_by_<value>": the file hash of the model whose vectors carry that kEmbeddedBy value.
+std::string embedded_by_attribute(int64_t value);
 
 // The attributes every store written by fct carries: the model (name, file hash, config YAML),
 // the data (dataset, split), this build's git revision and the time of writing.

@@ -11,6 +11,7 @@
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
 #include "framework/core/hash.h"
+#include "framework/distributed/agreement.h"
 #include "framework/store/hdf5_util.h"
 
 namespace fct::store {
@@ -59,49 +60,19 @@ std::string describe(const torch::Tensor& t) {
   return dtype_name(t.scalar_type()) + " " + shape_string(t.sizes().vec());
 }
 
-void broadcast_string(MPI_Comm comm, std::string& text) {
-  int64_t size = static_cast<int64_t>(text.size());
-  MPI_Bcast(&size, 1, MPI_INT64_T, 0, comm);
-  text.resize(static_cast<std::size_t>(size));
-  if (size > 0) MPI_Bcast(text.data(), static_cast<int>(size), MPI_CHAR, 0, comm);
-}
-
-// Whether every rank holds the same value, per entry: one all-reduce (minimum) of the values and
-// their complements gives the minimum and the maximum of each at once.
-std::vector<bool> same_on_all_ranks(MPI_Comm comm, const std::vector<uint64_t>& values) {
-  const std::size_t n = values.size();
-  std::vector<uint64_t> send(2 * n), received(2 * n);
-  for (std::size_t i = 0; i < n; ++i) {
-    send[i] = values[i];
-    send[n + i] = ~values[i];
-  }
-  if (n > 0) {
-    MPI_Allreduce(send.data(), received.data(), static_cast<int>(2 * n), MPI_UINT64_T, MPI_MIN,
-                  comm);
-  }
-  std::vector<bool> same(n);
-  for (std::size_t i = 0; i < n; ++i) same[i] = received[i] == ~received[n + i];
-  return same;
+// Each rank stamps `created` itself and two ranks may fall on either side of a second: the store
+// records rank 0's time rather than failing the argument check below.
+void use_rank0_creation_time(distributed::Communicator& comm, Attributes& attributes) {
+  const auto it = attributes.find(attribute::kCreated);
+  const bool absent_somewhere = distributed::any_rank(comm, it == attributes.end());
+  if (absent_somewhere) return;  // the argument check names the difference
+  it->second = distributed::broadcast_text(comm, it->second);
 }
 
 // Throws on every rank (the outcome is the same everywhere) when the ranks pass different
 // arguments to the collective constructor.
-// Each rank stamps `created` itself and two ranks may fall on either side of a second: the store
-// records rank 0's time rather than failing the argument check below.
-void use_rank0_creation_time(MPI_Comm comm, Attributes& attributes) {
-  const auto it = attributes.find(attribute::kCreated);
-  int has = it != attributes.end() ? 1 : 0;
-  int all_have = 0;
-  MPI_Allreduce(&has, &all_have, 1, MPI_INT, MPI_MIN, comm);
-  if (!all_have) return;  // absent somewhere: the argument check names the difference
-  char buffer[64] = {};
-  std::snprintf(buffer, sizeof buffer, "%s", it->second.c_str());
-  MPI_Bcast(buffer, sizeof buffer, MPI_CHAR, 0, comm);
-  it->second = buffer;
-}
-
-void require_same_arguments(MPI_Comm comm, const std::string& path, const StoreLayout& layout,
-                            const Attributes& attributes) {
+void require_same_arguments(distributed::Communicator& comm, const std::string& path,
+                            const StoreLayout& layout, const Attributes& attributes) {
   const std::string where = "store " + path + ": ";
   std::string keys, key_list;
   for (const auto& [key, value] : attributes) {
@@ -109,7 +80,8 @@ void require_same_arguments(MPI_Comm comm, const std::string& path, const StoreL
     keys.push_back('\0');
     key_list += (key_list.empty() ? "" : ", ") + key;
   }
-  const auto same = same_on_all_ranks(comm, {fnv1a(path), fnv1a(describe(layout)), fnv1a(keys)});
+  const auto same =
+      distributed::same_on_all_ranks(comm, {fnv1a(path), fnv1a(describe(layout)), fnv1a(keys)});
   if (!same[0]) {
     throw DistributedError(
         where + "the ranks pass different paths to StoreWriter (this rank: " + path + ")");
@@ -125,7 +97,7 @@ void require_same_arguments(MPI_Comm comm, const std::string& path, const StoreL
   }
   std::vector<uint64_t> values;
   for (const auto& entry : attributes) values.push_back(fnv1a(entry.second));
-  const auto same_values = same_on_all_ranks(comm, values);
+  const auto same_values = distributed::same_on_all_ranks(comm, values);
   std::string differing;
   std::size_t i = 0;
   for (const auto& entry : attributes) {
@@ -186,7 +158,10 @@ int64_t detail::set_max_transfer_bytes(int64_t bytes) {
 }
 
 struct StoreWriter::Impl {
-  MPI_Comm comm = MPI_COMM_NULL;
+  explicit Impl(distributed::Communicator& c) : comm(c) {}
+
+  distributed::Communicator& comm;     // every agreement between the ranks
+  MPI_Comm hdf5_comm = MPI_COMM_NULL;  // a duplicate of comm's MPI communicator, for MPI-IO only
   int rank = 0;
   int world = 1;
   std::string path;
@@ -220,12 +195,12 @@ void StoreWriter::Impl::create(const Attributes& attributes) {
       problem = e.what();
     }
   }
-  broadcast_string(comm, problem);
-  broadcast_string(comm, temporary);
+  problem = distributed::broadcast_text(comm, problem);
+  temporary = distributed::broadcast_text(comm, temporary);
   if (!problem.empty()) throw Error(where() + ": cannot create its directory: " + problem);
 
   Hid access(check_id(H5Pcreate(H5P_FILE_ACCESS), where() + ": H5Pcreate"), H5Pclose);
-  check_status(H5Pset_fapl_mpio(access.get(), comm, MPI_INFO_NULL),
+  check_status(H5Pset_fapl_mpio(access.get(), hdf5_comm, MPI_INFO_NULL),
                where() + ": cannot select the MPI-IO driver");
   check_status(H5Pset_all_coll_metadata_ops(access.get(), true),
                where() + ": cannot select collective metadata reads");
@@ -234,10 +209,8 @@ void StoreWriter::Impl::create(const Attributes& attributes) {
   created = true;
   const hid_t id = H5Fcreate(temporary.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get());
   const std::string reason = id < 0 ? detail::hdf5_reason() : "";
-  int failed = id < 0 ? 1 : 0;
-  int any_failed = 0;
-  MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, comm);
-  if (any_failed) {
+  const bool failed = id < 0;
+  if (distributed::any_rank(comm, failed)) {
     // Where this rank succeeded, closing would be a collective that the failed ranks never
     // join: the identifier is left open rather than risk a hang.
     throw Error(where() + ": cannot create " + temporary + ": " +
@@ -310,26 +283,30 @@ StoreWriter::Impl::~Impl() {
       std::error_code ignored;
       std::filesystem::remove(temporary, ignored);
     }
-    MPI_Barrier(comm);  // every rank returns once the temporary is gone
+    try {
+      comm.barrier();  // every rank returns once the temporary is gone
+    } catch (const std::exception&) {
+      // A peer is gone (the collective timed out): the job is ending with its own error.
+    }
   }
-  if (comm != MPI_COMM_NULL) MPI_Comm_free(&comm);
+  if (hdf5_comm != MPI_COMM_NULL) MPI_Comm_free(&hdf5_comm);
 }
 
-StoreWriter::StoreWriter(MPI_Comm comm, std::string path, StoreLayout layout, Attributes attributes)
-    : impl_(std::make_unique<Impl>()) {
+StoreWriter::StoreWriter(distributed::Communicator& comm, std::string path, StoreLayout layout,
+                         Attributes attributes)
+    : impl_(std::make_unique<Impl>(comm)) {
   detail::QuietHdf5 quiet;
   Impl& s = *impl_;
   s.path = std::move(path);
   s.layout = std::move(layout);
-  if (comm == MPI_COMM_NULL) throw Error(s.where() + ": StoreWriter needs a communicator");
-  MPI_Comm_dup(comm, &s.comm);  // the store's collectives never mix with the caller's
-  MPI_Comm_rank(s.comm, &s.rank);
-  MPI_Comm_size(s.comm, &s.world);
+  s.rank = comm.rank();
+  s.world = comm.size();
   use_rank0_creation_time(s.comm, attributes);
   require_same_arguments(s.comm, s.path, s.layout, attributes);
   if (s.path.empty()) throw Error("StoreWriter: empty path");
   validate(s.path, s.layout, attributes);
   s.columns = columns_of(s.layout);
+  MPI_Comm_dup(comm.mpi_comm(), &s.hdf5_comm);  // HDF5's collectives never mix with the caller's
   s.create(attributes);
 }
 
@@ -463,10 +440,13 @@ void StoreWriter::write_rows(int64_t first_row, const StoreRows& rows) {
   }
   // Every rank learns every rank's rows and whether its input was valid, so that all ranks
   // either write or throw together.
-  const int64_t mine[3] = {problem.empty() ? first_row : 0, problem.empty() ? n : 0,
-                           problem.empty() ? 0 : 1};
-  std::vector<int64_t> all(3 * static_cast<std::size_t>(s.world));
-  MPI_Allgather(mine, 3, MPI_INT64_T, all.data(), 3, MPI_INT64_T, s.comm);
+  const torch::Tensor mine =
+      torch::tensor({problem.empty() ? first_row : 0, problem.empty() ? n : int64_t{0},
+                     problem.empty() ? int64_t{0} : int64_t{1}},
+                    torch::kInt64);
+  const torch::Tensor gathered =
+      s.comm.all_gather(mine.to(s.comm.device())).to(torch::kCPU).contiguous();
+  const int64_t* all = gathered.data_ptr<int64_t>();
   if (!problem.empty()) throw Error(problem);
   for (int r = 0; r < s.world; ++r) {
     if (all[3 * r + 2] != 0) {
@@ -518,10 +498,8 @@ void StoreWriter::commit() {
   status = std::min(status, s.transfer.reset());
   status = std::min(status, s.file.reset());  // collective
   const std::string reason = status < 0 ? detail::hdf5_reason() : "";
-  int failed = status < 0 ? 1 : 0;
-  int any_failed = 0;
-  MPI_Allreduce(&failed, &any_failed, 1, MPI_INT, MPI_MAX, s.comm);  // everybody has closed
-  if (any_failed) {
+  const bool failed = status < 0;
+  if (distributed::any_rank(s.comm, failed)) {  // everybody has closed
     throw Error(s.where() + ": closing " + s.temporary + " failed" +
                 (failed ? ": " + reason : std::string(" on another rank")));
   }
@@ -529,7 +507,7 @@ void StoreWriter::commit() {
   if (s.rank == 0 && std::rename(s.temporary.c_str(), s.path.c_str()) != 0) {
     problem = std::strerror(errno);
   }
-  broadcast_string(s.comm, problem);  // every rank returns after the rename
+  problem = distributed::broadcast_text(s.comm, problem);  // every rank returns after the rename
   if (!problem.empty()) {
     throw Error(s.where() + ": cannot rename " + s.temporary + " to " + s.path + ": " + problem);
   }

@@ -12,7 +12,7 @@
 #include <memory>
 #include <string>
 
-#include "framework/distributed/mpi_c.h"
+#include "framework/distributed/communicator.h"
 #include "framework/store/store_format.h"
 
 namespace fct::store {
@@ -24,7 +24,9 @@ class StoreWriter {
   // directories as needed) with full-size datasets and the attributes: `fct_store_version` = "1"
   // plus `attributes` (scalar variable-length UTF-8 strings; the key fct_store_version is
   // reserved).
-  StoreWriter(MPI_Comm comm, std::string path, StoreLayout layout, Attributes attributes);
+  // `comm` must outlive the writer; HDF5 gets a duplicate of its MPI communicator.
+  StoreWriter(distributed::Communicator& comm, std::string path, StoreLayout layout,
+              Attributes attributes);
   // Without commit(): closes and deletes the temporary file (collective: all ranks must be here,
   // e.g. all unwinding the same exception); never throws.
   ~StoreWriter();

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <map>
 
-#include "framework/backfill/backfill.h"
+#include "framework/backfill/gallery_transform.h"
 #include "framework/config/config_writer.h"
 #include "framework/config/result_key.h"
 #include "framework/core/atomic_file.h"
@@ -20,6 +20,7 @@
 #include "framework/models/model_file.h"
 #include "framework/report/backfill_curve_report.h"
 #include "framework/store/store_reader.h"
+#include "framework/study/node_kinds.h"
 #include "framework/study/stage_nodes.h"
 #include "framework/study/store_evaluation.h"
 #include "framework/train/feature_extraction.h"
@@ -31,7 +32,7 @@ namespace {
 
 eval::RetrievalOptions retrieval_options(const config::StudyConfig& study) {
   eval::RetrievalOptions retrieval;
-  retrieval.distance = eval::parse_distance(study.eval.distance);
+  retrieval.distance = study.eval.distance;
   retrieval.block_size = study.eval.block_size;
   return retrieval;
 }
@@ -96,6 +97,7 @@ graph::StageNode transformation_node(const StageEnvironment& env, const config::
       variant.uncertainty && study.backfilling.fastfill && variant.stage.rfind("fastfill", 0) == 0
           ? "fastfill"
           : "transformation";
+  node.resumable = true;
   node.config = config::result_key(experiment) + h_yaml +
                 fmt::format("side_info {}\n", variant.side_info ? "yes" : "no");
   node.inputs = {ids.old_model, ids.side_info_model, ids.new_model, ids.old_store, ids.new_store};
@@ -135,13 +137,13 @@ graph::StageNode transformed_store_node(const StageEnvironment& env,
   node.label = "backfill " + variant.stage;
   node.links = {store_link(variant.stage)};
   node.build = [env](const graph::NodeBuild& build) {
-    backfill::BackfillJob job;
+    backfill::GalleryTransformJob job;
     job.transformation_path = model_in(build.inputs.at(0));
     job.input_path = store_in(build.inputs.at(1));
     job.output_path = store_in(build.directory);
     job.device = env.options.device;
     job.show_progress = env.options.show_progress;
-    backfill::run_backfill(job, env.comm);
+    backfill::transform_gallery(job, env.comm);
   };
   return node;
 }
@@ -160,7 +162,7 @@ graph::StageNode evaluation_node(const StageEnvironment& env, const config::Stud
                                  const std::vector<Case>& cases) {
   graph::StageNode node;
   node.kind = "evaluation";
-  node.config = "distance " + study.eval.distance + "\n";
+  node.config = "distance " + config::name_of(study.eval.distance) + "\n";
   for (const auto& c : cases)
     node.config += fmt::format("case {} {} {}\n", c.name, c.query, c.gallery);
   node.inputs = store_ids;
@@ -211,8 +213,9 @@ graph::StageNode curves_node(const StageEnvironment& env, const config::StudyCon
                              const std::vector<std::string>& store_ids, const std::string& title) {
   graph::StageNode node;
   node.kind = "curves";
-  node.config = fmt::format("distance {}\nsteps {}\nseed {}\n", study.eval.distance,
-                            study.backfilling.steps, study.seed);
+  node.config =
+      fmt::format("distance {}\nsteps {}\nseed {}\n", config::name_of(study.eval.distance),
+                  study.backfilling.steps, study.seed);
   for (const auto& order : study.backfilling.orders) node.config += "order " + order + "\n";
   for (const auto& v : variants)
     node.config += fmt::format("variant {} {}\n", v.curve_name, v.uncertainty ? "sigma" : "");
@@ -237,11 +240,13 @@ graph::StageNode curves_node(const StageEnvironment& env, const config::StudyCon
       const auto gallery = load_embedding_set(gallery_path);
       if (gallery.embeddings.size(1) != new_set.embeddings.size(1)) continue;
       for (const auto& order_name : orders) {
-        if (order_name == "sigma" && !variant.uncertainty) continue;  // no σ to order by
+        const auto& order_kind = eval::backfill_orders().get(order_name);
+        const bool needs_sigma = order_kind.needs == eval::OrderNeed::kSigma;
+        if (needs_sigma && !variant.uncertainty) continue;  // no σ to order by
         eval::OrderInputs order_inputs;
         order_inputs.rows = gallery.embeddings.size(0);
         order_inputs.seed = seed;
-        if (order_name == "sigma")
+        if (needs_sigma)
           order_inputs.sigma =
               store::StoreReader(gallery_path).read_column(store::kSigma, 0, order_inputs.rows);
         order_inputs.transformed = gallery.embeddings;
@@ -253,8 +258,8 @@ graph::StageNode curves_node(const StageEnvironment& env, const config::StudyCon
         report::NamedCurve named;
         named.variant = variant.curve_name;
         named.order = order_name;
-        named.description = fmt::format("backfilling AUC ({} points): {}", steps + 1,
-                                        eval::backfill_orders().get(order_name).description);
+        named.description =
+            fmt::format("backfilling AUC ({} points): {}", steps + 1, order_kind.description);
         named.curve = eval::evaluate_backfill_curve(env.comm, new_set, gallery, new_set, order,
                                                     curve_options, &reference);
         spdlog::info("backfilling curve {}: AUC top-1 {:.2f}, mAP {:.2f}", named.name(),
@@ -278,7 +283,7 @@ graph::StageNode curves_node(const StageEnvironment& env, const config::StudyCon
 graph::StageNode table_node(const StageEnvironment& env, const std::string& evaluation_id,
                             const std::string& curves_id, const std::string& title) {
   graph::StageNode node;
-  node.kind = "table";
+  node.kind = kTableKind;
   node.config = "title " + title + "\n";  // the tables say whose study they are
   node.inputs = {evaluation_id};
   if (!curves_id.empty()) node.inputs.push_back(curves_id);
@@ -322,7 +327,7 @@ void add_compatibility_nodes(graph::RunNodes& run, const StageEnvironment& env,
                              const config::StudyConfig& study, const PairNodeIds& ids,
                              const std::string& title) {
   std::string feature_cache;
-  if (study.transformation.transformation.feed == "cached") {
+  if (study.transformation.transformation.feed == config::FeatureFeed::kCached) {
     feature_cache = "features";
     run.add(feature_cache, feature_cache_node(env, study, ids));
   }
@@ -353,7 +358,7 @@ void add_compatibility_nodes(graph::RunNodes& run, const StageEnvironment& env,
     curves = "curves";
     run.add(curves, curves_node(env, study, variants, curve_stores, title));
   }
-  run.add("table", table_node(env, "evaluation", curves, title));
+  run.add(kTableKind, table_node(env, "evaluation", curves, title));
 }
 
 std::vector<report::ResultRow> read_results(const std::string& run_directory) {

@@ -12,7 +12,7 @@ namespace fct::study {
 
 void run_embedding_job(const EmbeddingJob& job, distributed::Communicator& comm) {
   auto model = models::load_embedding_model(job.model_path);
-  const std::string dataset_name = model.info.spec.value("dataset", std::string());
+  const std::string dataset_name = models::trained_dataset_of(model.info);
   if (!dataset_name.empty() && dataset_name != job.data.name)
     throw ConfigError("model " + job.model_path + " was trained on " + dataset_name + ", not on " +
                       job.data.name);
@@ -30,7 +30,7 @@ void run_embedding_job(const EmbeddingJob& job, distributed::Communicator& comm)
     auto side = models::load_side_info_model(job.side_info_path);
     attributes[store::attribute::kSideInfoModel] = side.info.name;
     attributes[store::attribute::kSideInfoModelHash] = side.hash;
-    attributes["side_info_config"] = side.info.config_yaml;
+    attributes[store::attribute::kSideInfoConfig] = side.info.config_yaml;
     encoders.side_info = side.model;
   }
   train::ExtractionOptions options;

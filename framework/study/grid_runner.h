@@ -6,8 +6,8 @@
 //   stores/old-<name>.h5 (with ψ), stores/new-<name>.h5
 //   pairs/<old>--<new>/                      BCT (when the pair has it), h ± ψ, backfills, results
 //   grid.{md,csv,json,svg}                   the matrix (framework/report/grid_matrix.h)
-// Every stage keeps the skip rules of stage.h: a grid run again does only what is missing, and a
-// pair added to the file trains only what it does not share.
+// Every node is cached by its key (graph/stage_graph.h): a grid run again does only what is
+// missing, and a pair added to the file trains only what it does not share.
 #pragma once
 
 #include "framework/config/grid_config.h"

@@ -44,6 +44,7 @@ graph::StageNode supervised_model_node(const StageEnvironment& env, const std::s
   experiment.debug = section.debug;  // test knobs: not part of the key (config::result_key)
   graph::StageNode node;
   node.kind = kind;
+  node.resumable = true;
   node.config = config::result_key(experiment);
   node.label = kind + " model";
   node.build = [env, experiment](const graph::NodeBuild& build) {
@@ -65,6 +66,7 @@ graph::StageNode side_info_model_node(const StageEnvironment& env, const config:
   const std::string simclr_yaml = "---\n" + config::to_yaml(section.simclr);
   graph::StageNode node;
   node.kind = "side_info";
+  node.resumable = true;
   node.config = config::result_key(experiment) + simclr_yaml;
   node.label = "side-info model (SimCLR)";
   const auto simclr = section.simclr;
@@ -88,6 +90,7 @@ graph::StageNode bct_model_node(const StageEnvironment& env, const config::Study
   const auto bct = study.bct;
   graph::StageNode node;
   node.kind = "bct";
+  node.resumable = true;
   node.config = config::result_key(experiment) + "---\n" + config::to_yaml(bct);
   node.inputs = {old_id};
   node.label = "bct model";

@@ -1,5 +1,7 @@
 #include "framework/study/run_layout.h"
 
+#include <filesystem>
+
 #include "framework/train/supervised_training.h"
 
 namespace fct::study {
@@ -43,6 +45,22 @@ std::vector<graph::RunLink> result_links() {
 
 std::string results_json_in(const std::string& run_directory) {
   return run_directory + "/results.json";
+}
+
+namespace {
+constexpr char kSweepFolder[] = "sweep";
+}  // namespace
+
+std::string sweep_directory_of(const std::string& run_directory) {
+  return (std::filesystem::path(run_directory) / kSweepFolder).string();
+}
+
+bool is_sweep_directory(const std::string& directory) {
+  return std::filesystem::path(directory).filename() == kSweepFolder;
+}
+
+std::string run_directory_of_sweep(const std::string& sweep_directory) {
+  return std::filesystem::path(sweep_directory).parent_path().string();
 }
 
 }  // namespace fct::study

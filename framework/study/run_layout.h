@@ -23,4 +23,10 @@ graph::RunLink feature_cache_link();                 // features/train.h5
 std::vector<graph::RunLink> result_links();          // results.{json,csv,md}
 std::string results_json_in(const std::string& run_directory);
 
+// A sweep's directory inside the run directory of its base study (its points, graph and summary),
+// and back.
+std::string sweep_directory_of(const std::string& run_directory);
+bool is_sweep_directory(const std::string& directory);
+std::string run_directory_of_sweep(const std::string& sweep_directory);
+
 }  // namespace fct::study

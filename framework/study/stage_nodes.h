@@ -9,8 +9,9 @@
 //   bct             φ_bct through the old classifier model.pt            ← old
 //   store           the evaluation split embedded    store.h5            ← model (, ψ)
 //   feature_cache   K views through φ_old, ψ, φ_new  train.h5            ← old, side_info, new
-//   transformation  h (FCT's or FastFill's)          model.pt            ← old, ψ, new, stores (,
-//   cache) transformed_store  the old gallery through h     store.h5            ← h, old store
+//   transformation  h (FCT's or FastFill's)          model.pt            ← old, ψ, new, stores
+//                                                                         (, feature cache)
+//   transformed_store  the old gallery through h     store.h5            ← h, old store
 //   evaluation      every case of the protocol      rows.json           ← the stores
 //   curves          backfilling curves               backfill_curves.*   ← new store, h stores
 //   table           results.{json,csv,md} of a run   results.*           ← evaluation (, curves)

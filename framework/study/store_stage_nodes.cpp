@@ -1,5 +1,4 @@
 // The store nodes: the evaluation split through a model, and the old gallery through h.
-#include "framework/backfill/backfill.h"
 #include "framework/config/result_key.h"
 #include "framework/study/embedding_job.h"
 #include "framework/study/stage_nodes.h"

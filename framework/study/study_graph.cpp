@@ -1,7 +1,10 @@
 #include "framework/study/study_graph.h"
 
+#include <algorithm>
+
 #include "framework/config/config_writer.h"
 #include "framework/core/hash.h"
+#include "framework/study/node_kinds.h"
 #include "framework/train/run_directory.h"
 
 namespace fct::study {
@@ -25,10 +28,6 @@ std::string side_info_identity(const config::GridModel& old_model) {
 }
 
 }  // namespace
-
-bool is_training_kind(const std::string& kind) {
-  return kind == "old" || kind == "side_info" || kind == "new" || kind == "bct";
-}
 
 graph::RunNodes study_run_nodes(const StageEnvironment& env, const config::StudyConfig& study,
                                 const std::string& run_directory) {

@@ -10,6 +10,7 @@
 #include "framework/config/grid_config.h"
 #include "framework/config/study_config.h"
 #include "framework/graph/stage_graph.h"
+#include "framework/study/node_kinds.h"
 #include "framework/study/stage_nodes.h"
 
 namespace fct::study {
@@ -33,9 +34,5 @@ graph::StageGraph grid_graph(const StageEnvironment& env, const config::GridConf
 // The run directory of a study, and of each cell of a grid.
 std::string study_run_directory(const config::StudyConfig& study);
 std::string grid_pair_directory(const config::GridConfig& grid, const config::GridPair& pair);
-
-// The model trainings (old, side_info, new, bct), which `fct run --part` and `fct submit` run as
-// jobs of their own with the cluster profile's full resources.
-bool is_training_kind(const std::string& kind);
 
 }  // namespace fct::study

@@ -6,6 +6,7 @@
 #include "framework/core/error.h"
 #include "framework/graph/artifact_cache.h"
 #include "framework/graph/local_executor.h"
+#include "framework/study/node_kinds.h"
 #include "framework/study/study_graph.h"
 #include "framework/train/run_directory.h"
 
@@ -15,7 +16,7 @@ namespace {
 // Which nodes a part builds: each training its own; "compatibility" all the rest.
 bool in_part(const std::string& part, const std::string& kind) {
   if (part.empty()) return true;
-  if (part == "compatibility") return !is_training_kind(kind);
+  if (part == kCompatibilityPart) return !is_training_kind(kind);
   return part == kind;
 }
 
@@ -43,7 +44,11 @@ graph::ExecutionOptions execution_options(const StudyOptions& options,
 }
 
 const std::vector<std::string>& study_parts() {
-  static const std::vector<std::string> parts = {"old", "side_info", "new", "bct", "compatibility"};
+  static const std::vector<std::string> parts = [] {
+    std::vector<std::string> all = training_kinds();
+    all.emplace_back(kCompatibilityPart);
+    return all;
+  }();
   return parts;
 }
 
@@ -89,7 +94,7 @@ std::vector<StudyOutcome> run_studies(
     };
     execution.missing_hint = [](const graph::GraphNode& node) {
       const std::string needed =
-          is_training_kind(node.node.kind) ? node.node.kind : "compatibility";
+          is_training_kind(node.node.kind) ? node.node.kind : kCompatibilityPart;
       return "run the study's part '" + needed + "' first (fct run ... --part " + needed + ")";
     };
   }
@@ -98,11 +103,11 @@ std::vector<StudyOutcome> run_studies(
     outcome.plan = report.plan;
     outcome.seconds = report.seconds;
     outcome.built = report.built;
-    const std::string& table = graph.key_of(outcome.run_directory, "table");
+    const std::string& table = graph.key_of(outcome.run_directory, kTableKind);
     outcome.finished =
         !options.dry_run &&
         (options.nodes.empty()
-             ? part.empty() || part == "compatibility"
+             ? part.empty() || part == kCompatibilityPart
              : std::find(options.nodes.begin(), options.nodes.end(), table) != options.nodes.end());
     if (outcome.finished) outcome.rows = read_results(outcome.run_directory);
   }

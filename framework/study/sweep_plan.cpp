@@ -1,6 +1,9 @@
 #include "framework/study/sweep_plan.h"
 
 #include "framework/core/error.h"
+#include "framework/study/registered_names.h"
+#include "framework/study/run_layout.h"
+#include "framework/train/run_directory.h"
 
 namespace fct::study {
 namespace {
@@ -37,13 +40,13 @@ SweepPlan plan_sweep(const std::string& config_path, const std::vector<std::stri
     throw ConfigError(config_path +
                       ": nothing to sweep: add a sweep: block or key=a,b on the command line");
 
-  SweepPlan plan{
-      config::load_config_tree<config::StudyConfig>(YAML::Clone(root), config_path, overrides),
-      "",
-      {}};
-  plan.directory = (plan.base.config.output_dir.empty() ? "runs/" + plan.base.config.name
-                                                        : plan.base.config.output_dir) +
-                   "/sweep";
+  const config::RegisteredNames names = registered_names();
+  SweepPlan plan{config::load_config_tree<config::StudyConfig>(YAML::Clone(root), config_path,
+                                                               overrides, names),
+                 "",
+                 {}};
+  plan.directory = sweep_directory_of(
+      train::resolve_run_directory(plan.base.config.output_dir, plan.base.config.name));
   for (const auto& point : points) {
     const std::string directory =
         plan.directory + "/" +
@@ -54,7 +57,7 @@ SweepPlan plan_sweep(const std::string& config_path, const std::vector<std::stri
     plan.points.push_back(
         {point, directory,
          config::load_config_tree<config::StudyConfig>(
-             YAML::Clone(root), config_path + " [" + point.label + "]", point_overrides)});
+             YAML::Clone(root), config_path + " [" + point.label + "]", point_overrides, names)});
   }
   return plan;
 }

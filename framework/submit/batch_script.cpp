@@ -17,9 +17,13 @@ std::string fct_words(const BatchJob& job) {
 
 std::string launcher(const BatchJob& job, const config::ClusterProfile& profile) {
   if (!job.all_ranks) return "";
-  if (profile.launcher == "srun")
-    return "srun " + shell_quote("--mpi=" + profile.srun_mpi) +
-           " --kill-on-bad-exit=1 --cpu-bind=none ";
+  switch (profile.launcher) {
+    case config::Launcher::kSrun:
+      return "srun " + shell_quote("--mpi=" + profile.srun_mpi) +
+             " --kill-on-bad-exit=1 --cpu-bind=none ";
+    case config::Launcher::kMpirun:
+      break;
+  }
   // Open MPI reads the allocation from SLURM; threaded ranks must not be pinned to one core.
   return "mpirun -np \"$SLURM_NTASKS\" --bind-to none --map-by slot ";
 }

@@ -41,8 +41,8 @@ std::string sbatch(const std::vector<std::string>& command) {
   return id;
 }
 
-std::map<std::string, std::string> job_states(const std::vector<std::string>& job_ids) {
-  std::map<std::string, std::string> states;
+std::map<std::string, QueueState> job_states(const std::vector<std::string>& job_ids) {
+  std::map<std::string, QueueState> states;
   for (const auto& id : job_ids) {
     // One id at a time: squeue fails for the whole list when one id is no longer known.
     const auto result = checked({"squeue", "--noheader", "--format=%F %T", "--jobs=" + id});
@@ -53,8 +53,8 @@ std::map<std::string, std::string> job_states(const std::vector<std::string>& jo
     std::istringstream lines(result.output);
     std::string job, state;
     while (lines >> job >> state) {
-      auto& known = states[id];
-      if (known.empty() || state == "RUNNING") known = state;
+      auto& known = states.emplace(id, QueueState::kWaiting).first->second;
+      if (state == "RUNNING") known = QueueState::kRunning;  // an array runs while a task does
     }
   }
   return states;

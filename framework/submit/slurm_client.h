@@ -15,9 +15,12 @@ std::string sbatch(const std::vector<std::string>& command);
 // tasks count under the array's id).
 std::vector<std::string> jobs_in_queue(const std::vector<std::string>& job_ids);
 
-// The state SLURM reports for each of `job_ids` it still holds (PENDING, RUNNING, ...; for an
-// array RUNNING while any task runs); ids it no longer holds are left out.
-std::map<std::string, std::string> job_states(const std::vector<std::string>& job_ids);
+// A job SLURM still holds: running (an array: any of its tasks), or waiting (pending, requeued,
+// configuring, suspended, ...).
+enum class QueueState { kWaiting, kRunning };
+
+// The state of each of `job_ids` that SLURM still holds; ids it no longer holds are left out.
+std::map<std::string, QueueState> job_states(const std::vector<std::string>& job_ids);
 
 // Cancels jobs, best effort (a submission that failed half-way).
 void scancel(const std::vector<std::string>& job_ids);

@@ -42,15 +42,37 @@ std::map<std::string, NodeJob> submitted_node_jobs(const std::string& run_direct
   return jobs;
 }
 
-std::string node_job_state(const NodeJob& job, const std::map<std::string, std::string>& queue) {
-  const auto queued = queue.find(job.job_id);
-  std::ifstream in(job.exit_file);
-  int status = -1;
-  const bool ended = static_cast<bool>(in >> status);
-  // An array job stays in the queue while any task runs: this task may be done already.
-  if (ended) return status == 0 ? "succeeded" : "failed (status " + std::to_string(status) + ")";
-  if (queued != queue.end()) return queued->second == "RUNNING" ? "running" : "queued";
+std::string JobOutcome::describe() const {
+  switch (state) {
+    case State::kQueued:
+      return "queued";
+    case State::kRunning:
+      return "running";
+    case State::kSucceeded:
+      return "succeeded";
+    case State::kFailed:
+      return "failed (status " + std::to_string(exit_status) + ")";
+    case State::kNeverRan:
+      break;
+  }
   return "never ran";
+}
+
+JobOutcome node_job_state(const NodeJob& job, const std::map<std::string, QueueState>& queue) {
+  JobOutcome outcome;
+  std::ifstream in(job.exit_file);
+  // An array job stays in the queue while any task runs: this task may be done already.
+  if (in >> outcome.exit_status) {
+    outcome.state =
+        outcome.exit_status == 0 ? JobOutcome::State::kSucceeded : JobOutcome::State::kFailed;
+    return outcome;
+  }
+  outcome.exit_status = -1;
+  const auto queued = queue.find(job.job_id);
+  if (queued != queue.end())
+    outcome.state = queued->second == QueueState::kRunning ? JobOutcome::State::kRunning
+                                                           : JobOutcome::State::kQueued;
+  return outcome;
 }
 
 }  // namespace fct::submit

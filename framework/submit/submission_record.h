@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "framework/submit/slurm_client.h"
+
 namespace fct::submit {
 
 struct NodeJob {
@@ -23,8 +25,20 @@ struct NodeJob {
 // than once, the newest submission's. Unreadable records are skipped with a warning.
 std::map<std::string, NodeJob> submitted_node_jobs(const std::string& run_directory);
 
-// "queued", "running", "succeeded", "failed (status N)" or "never ran" (no longer queued and no
-// exit status: cancelled, or a job it waits for failed). `queue` is job_states() of the ids.
-std::string node_job_state(const NodeJob& job, const std::map<std::string, std::string>& queue);
+// What became of a node's job (its array task).
+struct JobOutcome {
+  enum class State { kQueued, kRunning, kSucceeded, kFailed, kNeverRan };
+  State state = State::kNeverRan;
+  int exit_status = -1;  // kSucceeded, kFailed
+
+  bool in_queue() const { return state == State::kQueued || state == State::kRunning; }
+  // "queued", "running", "succeeded", "failed (status N)" or "never ran".
+  std::string describe() const;
+};
+
+// From the exit status the job's script left and, while it has none, SLURM's queue (`queue` is
+// job_states() of the ids). Never ran: no longer queued and no exit status (cancelled, or a job
+// it waits for failed).
+JobOutcome node_job_state(const NodeJob& job, const std::map<std::string, QueueState>& queue);
 
 }  // namespace fct::submit

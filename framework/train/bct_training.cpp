@@ -62,8 +62,8 @@ TrainSummary train_bct(const config::ExperimentConfig& config, const config::Bct
                       std::to_string(config.model.embedding_dim) +
                       ") must equal the old model's (" +
                       std::to_string(old.model->embedding_dim()) + ", " + old_model_path + ")");
-  const auto old_classes = losses::old_classes_as_new_labels(
-      old.info.spec.value("classes", std::vector<int64_t>()), config.data.classes);
+  const auto old_classes =
+      losses::old_classes_as_new_labels(models::trained_classes_of(old.info), config.data.classes);
   const auto means =
       class_mean_embeddings(config, old.model, bct.prototype_samples, comm, options.device);
   auto classifier = losses::extend_old_classifier(old.model->classifier()->weight.to(torch::kCPU),

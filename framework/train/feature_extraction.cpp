@@ -34,9 +34,9 @@ void write_embeddings(distributed::Communicator& comm, const data::Dataset& data
   if (encoders.side_info) layout.side_info_dim = encoders.side_info->side_info_dim();
   if (encoders.target)
     layout.extra_columns.push_back({store::kTarget, encoders.target->embedding_dim()});
-  attributes["views"] = std::to_string(views);
-  attributes["rows_per_view"] = std::to_string(n);
-  store::StoreWriter writer(MPI_COMM_WORLD, path, layout, attributes);
+  attributes[store::attribute::kViews] = std::to_string(views);
+  attributes[store::attribute::kRowsPerView] = std::to_string(n);
+  store::StoreWriter writer(comm, path, layout, attributes);
 
   // Collective writes need the same number of rounds on every rank: the largest share decides.
   const auto [begin, end] = store::rank_rows(n, rank, world);

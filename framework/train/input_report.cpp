@@ -15,7 +15,7 @@ nlohmann::json input_report(const std::vector<std::pair<std::string, const data:
     const auto c = log->counts();
     auto counts =
         torch::tensor({c.skipped_files, c.skipped_reads, c.truncated_files, c.truncated_reads});
-    if (comm.name() == "nccl") counts = counts.to(torch::kCUDA);
+    counts = counts.to(comm.device());
     comm.all_reduce(counts);
     const auto total = counts.cpu();
     const auto at = [&](int i) { return total[i].item<int64_t>(); };

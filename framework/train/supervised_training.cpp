@@ -19,16 +19,6 @@
 
 namespace fct::train {
 
-torch::Device select_device(const std::string& setting, int local_rank) {
-  if (setting == "cpu") return torch::kCPU;
-  const bool has_gpu = torch::cuda::is_available();
-  if (setting == "cuda" && !has_gpu)
-    throw ConfigError("dist.device: cuda was asked for, but LibTorch sees no GPU");
-  if (!has_gpu) return torch::kCPU;
-  const int count = static_cast<int>(torch::cuda::device_count());
-  return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(local_rank % count));
-}
-
 std::string model_path(const std::string& run_directory) {
   return run_directory + "/model.pt";
 }
@@ -46,8 +36,8 @@ void write_training_summary(const std::string& run_directory, const TrainSummary
   write_text_atomically(run_directory + "/summary.json", record.dump(2) + "\n");
 }
 
-TrainSummary train_supervised(const config::ExperimentConfig& config, distributed::Communicator& comm,
-                              const TrainerOptions& options,
+TrainSummary train_supervised(const config::ExperimentConfig& config,
+                              distributed::Communicator& comm, const TrainerOptions& options,
                               std::unique_ptr<losses::ClassificationLoss> loss) {
   const auto train_set = data::make_dataset(config.data, config.data.train_split, &comm);
   const auto val_set = data::make_dataset(config.data, config.data.val_split, &comm);
@@ -60,8 +50,8 @@ TrainSummary train_supervised(const config::ExperimentConfig& config, distribute
   int64_t parameter_count = 0;
   for (const auto& p : model->parameters()) parameter_count += p.numel();
   spdlog::info("model: {} (width {}, embedding {}, {} head), {:.2f} M parameters, on {}",
-               config.model.arch, config.model.width, config.model.embedding_dim, config.model.head,
-               parameter_count / 1e6, options.device.str());
+               config.model.arch, config.model.width, config.model.embedding_dim,
+               config::name_of(config.model.head), parameter_count / 1e6, options.device.str());
 
   if (!loss) loss = losses::make_classification_loss(config.loss);
   SupervisedTask task(model, std::move(loss), options.device);

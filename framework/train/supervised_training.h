@@ -14,16 +14,13 @@
 namespace fct::train {
 
 // `loss` replaces the loss config.loss names (the BCT stage passes its influence loss).
-TrainSummary train_supervised(const config::ExperimentConfig& config, distributed::Communicator& comm,
-                              const TrainerOptions& options,
+TrainSummary train_supervised(const config::ExperimentConfig& config,
+                              distributed::Communicator& comm, const TrainerOptions& options,
                               std::unique_ptr<losses::ClassificationLoss> loss = nullptr);
 
 // Writes summary.json of a finished training into its run directory (rank 0 only).
 void write_training_summary(const std::string& run_directory, const TrainSummary& summary,
                             int world_size, nlohmann::json extra);
-
-// cpu or cuda:<local_rank>, from dist.device ("auto" = cuda when LibTorch sees a GPU).
-torch::Device select_device(const std::string& setting, int local_rank);
 
 // The model file a finished training leaves in its run directory.
 std::string model_path(const std::string& run_directory);

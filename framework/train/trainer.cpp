@@ -11,13 +11,14 @@
 
 #include "framework/core/error.h"
 #include "framework/core/preemption.h"
+#include "framework/distributed/agreement.h"
 #include "framework/distributed/distributed_sampler.h"
 #include "framework/distributed/gradient_reducer.h"
 #include "framework/distributed/preemption_vote.h"
 #include "framework/train/checkpoint.h"
 #include "framework/train/lr_schedule.h"
 #include "framework/train/metrics_log.h"
-#include "framework/train/optimizer_factory.h"
+#include "framework/train/optimizer_registry.h"
 #include "framework/train/progress_bar.h"
 
 namespace fct::train {
@@ -30,7 +31,8 @@ double seconds_since(Clock::time_point start) {
 }
 
 // Sums a few doubles over all ranks in one collective.
-std::vector<double> sum_over_ranks(distributed::Communicator& comm, const std::vector<double>& values) {
+std::vector<double> sum_over_ranks(distributed::Communicator& comm,
+                                   const std::vector<double>& values) {
   auto tensor = torch::tensor(values, torch::kFloat64);
   comm.all_reduce(tensor);
   return {tensor.data_ptr<double>(), tensor.data_ptr<double>() + tensor.numel()};
@@ -81,18 +83,20 @@ std::string format_metric(const std::string& name, double value) {
 // See DebugConfig: the fail-fast tests make one rank die in each of the ways a real one can.
 void inject_fault(const config::DebugConfig& debug, int rank, int64_t step) {
   const std::string where = "rank " + std::to_string(rank) + " at step " + std::to_string(step);
-  if (debug.fail_mode == "kill") {
-    spdlog::warn("fault injection: SIGKILL to {}", where);
-    std::raise(SIGKILL);
-  }
-  if (debug.fail_mode == "preempt") {
-    spdlog::warn("fault injection: {} is preempted (as by SIGUSR2)", where);
-    request_preemption();
-    return;
-  }
-  if (debug.fail_mode == "hang") {
-    spdlog::warn("fault injection: {} hangs", where);
-    while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
+  switch (debug.fail_mode) {
+    case config::FailMode::kKill:
+      spdlog::warn("fault injection: SIGKILL to {}", where);
+      std::raise(SIGKILL);
+      break;
+    case config::FailMode::kPreempt:
+      spdlog::warn("fault injection: {} is preempted (as by SIGUSR2)", where);
+      request_preemption();
+      return;
+    case config::FailMode::kHang:
+      spdlog::warn("fault injection: {} hangs", where);
+      while (true) std::this_thread::sleep_for(std::chrono::seconds(1));
+    case config::FailMode::kThrow:
+      break;
   }
   throw Error("fault injection: " + where + " throws (debug.fail_rank/debug.fail_step)");
 }
@@ -152,11 +156,11 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
 
   distributed::check_same_on_all_ranks(comm_, options_.config_hash, "resolved config");
   distributed::check_same_on_all_ranks(comm_, static_cast<uint64_t>(train_set.size()),
-                                "training-set size");
+                                       "training-set size");
 
   distributed::DistributedSampler sampler({train_set.size(), rank, world,
-                                    static_cast<uint64_t>(config_.seed), /*shuffle=*/true,
-                                    /*drop_last=*/true});
+                                           static_cast<uint64_t>(config_.seed), /*shuffle=*/true,
+                                           /*drop_last=*/true});
   const int64_t steps_per_epoch = sampler.shard_size() / local_batch;
   if (steps_per_epoch == 0) {
     throw ConfigError("schedule.batch_size (" + std::to_string(schedule.batch_size) +
@@ -193,7 +197,7 @@ TrainSummary Trainer::run(TrainingTask& task, const data::BatchSource& train_set
 
   // Broadcasts rank 0's parameters and buffers, so every rank starts from the same weights.
   distributed::GradientReducer reducer(module, comm_,
-                                {config_.dist.bucket_mb, config_.dist.first_bucket_mb});
+                                       {config_.dist.bucket_mb, config_.dist.first_bucket_mb});
   if (progress.partial.steps > 0) {
     if (progress.partial.rank_buffers.size(0) != world)
       spdlog::warn(

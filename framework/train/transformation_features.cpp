@@ -19,7 +19,7 @@ void require_hash(const store::StoreReader& reader, const std::string& path, con
 }
 
 int64_t views_of(const store::StoreReader& reader, const std::string& path) {
-  const std::string text = reader.attribute("views");
+  const std::string text = reader.attribute(store::attribute::kViews);
   std::size_t used = 0;
   int64_t views = 0;
   try {

@@ -38,7 +38,8 @@ TrainSummary train_transformation(const config::ExperimentConfig& config,
       "transformation h ({} side-info{}): {} -> {}, inner width {}, {:.2f} M parameters, "
       "fed {}",
       use_side_info ? "with" : "without", spec.uncertainty ? ", σ head (FastFill loss)" : "",
-      spec.old_dim, spec.new_dim, spec.inner_width, parameters / 1e6, transformation.feed);
+      spec.old_dim, spec.new_dim, spec.inner_width, parameters / 1e6,
+      config::name_of(transformation.feed));
   UncertaintyTraining uncertainty;
   if (spec.uncertainty) {
     uncertainty.new_classifier = new_model.model->classifier()->weight.detach().clone();
@@ -55,7 +56,7 @@ TrainSummary train_transformation(const config::ExperimentConfig& config,
   const uint64_t seed = static_cast<uint64_t>(config.seed);
   Trainer trainer(config, comm, options);
   TrainSummary summary;
-  if (transformation.feed == "cached") {
+  if (transformation.feed == config::FeatureFeed::kCached) {
     const FeatureSources sources{old_model.hash, side_model.hash, new_model.hash};
     auto train_features =
         CachedFeatures::from_cache(paths.feature_cache, sources, seed, options.device);

@@ -73,7 +73,8 @@ void write_reference(distributed::Communicator& comm, const std::string& model_p
 }
 
 // An upgraded gallery of the same items: h's stand-in embeddings, target_model_hash, σ.
-void write_upgraded(const std::string& reference, const std::string& path) {
+void write_upgraded(distributed::Communicator& comm, const std::string& reference,
+                    const std::string& path) {
   const store::StoreReader in(reference);
   store::StoreLayout layout = in.layout();
   layout.extra_columns = {{"sigma", 1}};
@@ -81,7 +82,7 @@ void write_upgraded(const std::string& reference, const std::string& path) {
   attributes.erase(store::kVersionAttribute);
   attributes["target_model_hash"] = in.attribute("model_hash");
   attributes["model_hash"] = "00000000000000ab";
-  store::StoreWriter writer(MPI_COMM_WORLD, path, layout, attributes);
+  store::StoreWriter writer(comm, path, layout, attributes);
   store::StoreRows rows;
   if (mpi_rank() == 0) {
     rows = in.read_all();
@@ -103,7 +104,7 @@ TEST(BackfillApply, BudgetsFollowThePlanAndMatchFctEmbed) {
   auto comm = distributed::make_communicator("mpi", {});
   write_model(dir.file("new.pt"), 1);
   write_reference(*comm, dir.file("new.pt"), dir.file("reference.h5"));
-  write_upgraded(dir.file("reference.h5"), dir.file("gallery.h5"));
+  write_upgraded(*comm, dir.file("reference.h5"), dir.file("gallery.h5"));
 
   BackfillPlanJob plan;
   plan.store_path = dir.file("gallery.h5");

@@ -416,9 +416,14 @@ TEST_F(BackfillCommand, ApplyRefusesAnotherModelDatasetOrAnUnplannedStore) {
   EXPECT_CONTAINS(result.output, "target_model_hash");
   EXPECT_CONTAINS(result.output, "another space");
 
+  result = run_fct(1, apply_args(store, {"--dataset", "imagenet"}), 300);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_CONTAINS(result.output, "--dataset imagenet");
+  // The old spelling still works, with a note.
   result = run_fct(1, apply_args(store, {"--data", "imagenet"}), 300);
   EXPECT_NE(result.exit_code, 0);
-  EXPECT_CONTAINS(result.output, "--data imagenet");
+  EXPECT_CONTAINS(result.output, "--data is deprecated; use --dataset");
+  EXPECT_CONTAINS(result.output, "--dataset imagenet");
 
   // Ids the dataset does not have.
   const std::string bad_ids = dir_->file("bad-ids.h5");

@@ -9,6 +9,7 @@
 #include "framework/config/config_loader.h"
 #include "framework/config/experiment_loader.h"
 #include "tests/config/test_configs.h"
+#include "tests/study_names.h"
 #include "tests/test_support.h"
 
 namespace fct::config {
@@ -28,7 +29,8 @@ class ReaderTest : public ::testing::Test {
   }
   std::string load_error(const std::string& text) {
     const std::string path = write(text);
-    const std::string message = config_error([&] { load_experiment(path); });
+    const std::string message =
+        config_error([&] { load_experiment(path, {}, fct::testing::study_names()); });
     // Positions are checked relative to the file name.
     return message.rfind(path, 0) == 0 ? "exp.yaml" + message.substr(path.size()) : message;
   }
@@ -36,18 +38,18 @@ class ReaderTest : public ::testing::Test {
 };
 
 TEST_F(ReaderTest, ReadsValuesAndKeepsDefaultsForMissingKeys) {
-  const auto loaded =
-      load_experiment(write("name: demo\n"
-                            "seed: 3\n"
-                            "data:\n"
-                            "  classes: [0, 1, 2]\n"
-                            "  augment: false\n"
-                            "optimizer:\n"
-                            "  name: adam\n"
-                            "  lr: 1e-3\n"
-                            "schedule:\n"
-                            "  epochs: 5\n"
-                            "  warmup_epochs: 2\n"));
+  const auto loaded = load_experiment(write("name: demo\n"
+                                            "seed: 3\n"
+                                            "data:\n"
+                                            "  classes: [0, 1, 2]\n"
+                                            "  augment: false\n"
+                                            "optimizer:\n"
+                                            "  name: adam\n"
+                                            "  lr: 1e-3\n"
+                                            "schedule:\n"
+                                            "  epochs: 5\n"
+                                            "  warmup_epochs: 2\n"),
+                                      {}, fct::testing::study_names());
   const ExperimentConfig& c = loaded.config;
   EXPECT_EQ(c.name, "demo");
   EXPECT_EQ(c.seed, 3);
@@ -70,10 +72,11 @@ TEST_F(ReaderTest, ReadsValuesAndKeepsDefaultsForMissingKeys) {
 
 TEST_F(ReaderTest, EmptyFileAndEmptySectionsGiveDefaults) {
   const ExperimentConfig defaults;
-  const auto empty = load_experiment(write(""));
+  const auto empty = load_experiment(write(""), {}, fct::testing::study_names());
   EXPECT_EQ(empty.config.name, defaults.name);
   EXPECT_EQ(empty.resolved_yaml, to_yaml(defaults));
-  const auto sections = load_experiment(write("data:\nmodel: {}\n"));
+  const auto sections =
+      load_experiment(write("data:\nmodel: {}\n"), {}, fct::testing::study_names());
   EXPECT_EQ(sections.resolved_yaml, to_yaml(defaults));
 }
 
@@ -118,7 +121,8 @@ TEST_F(ReaderTest, FailedChecksShowExpectationAndValue) {
   EXPECT_EQ(load_error("optimizer:\n  lr: -1\n"),
             "exp.yaml:2:7: key 'optimizer.lr': expected a value > 0, got -1");
   EXPECT_EQ(load_error("optimizer:\n  name: sgdd\n"),
-            "exp.yaml:2:9: key 'optimizer.name': expected one of: sgd, adam, got 'sgdd'");
+            "exp.yaml:2:9: key 'optimizer.name': expected one of: sgd, adam, got 'sgdd' (did you "
+            "mean 'sgd'?)");
   EXPECT_EQ(load_error("loss:\n  label_smoothing: 1.5\n"),
             "exp.yaml:2:20: key 'loss.label_smoothing': expected a value in [0, 1], got 1.5");
   EXPECT_EQ(load_error("schedule:\n  epochs: 0\n"),
@@ -127,6 +131,55 @@ TEST_F(ReaderTest, FailedChecksShowExpectationAndValue) {
             "exp.yaml:2:12: key 'data.classes': expected a value >= 0 for element 1, got [0, -1]");
   EXPECT_EQ(load_error("name: ''\n"),
             "exp.yaml:1:7: key 'name': expected a non-empty string, got ''");
+}
+
+TEST_F(ReaderTest, ClosedSetsAreReadByNameWithSuggestions) {
+  const auto loaded = load_experiment(
+      write("model: {head: linear}\ndist: {device: cpu}\ndebug: {fail_mode: preempt}\n"
+            "data: {bad_files: fail}\n"),
+      {}, fct::testing::study_names());
+  EXPECT_EQ(loaded.config.model.head, EmbeddingHead::kLinear);
+  EXPECT_EQ(loaded.config.dist.device, DeviceChoice::kCpu);
+  EXPECT_EQ(loaded.config.debug.fail_mode, FailMode::kPreempt);
+  EXPECT_EQ(loaded.config.data.bad_files, BadFilePolicy::kFail);
+  // Written back by name.
+  EXPECT_NE(loaded.resolved_yaml.find("head: linear"), std::string::npos) << loaded.resolved_yaml;
+  EXPECT_NE(loaded.resolved_yaml.find("fail_mode: preempt"), std::string::npos);
+  EXPECT_EQ(load_error("model:\n  head: lineer\n"),
+            "exp.yaml:2:9: key 'model.head': expected one of: conv, linear, got 'lineer' (did you "
+            "mean 'linear'?)");
+  EXPECT_EQ(load_error("dist:\n  device: [cpu]\n"),
+            "exp.yaml:2:11: key 'dist.device': expected a string, got [cpu]");
+}
+
+TEST_F(ReaderTest, RegistryNamesAreCheckedAgainstTheRegistries) {
+  EXPECT_EQ(load_error("loss:\n  name: cosfase\n"),
+            "exp.yaml:2:9: key 'loss.name': expected one of: cross_entropy, normface, cosface, "
+            "arcface, got 'cosfase' (did you mean 'cosface'?)");
+  // A sentinel beside the registered names.
+  const auto automatic =
+      load_experiment(write("dist: {backend: auto}\n"), {}, fct::testing::study_names());
+  EXPECT_EQ(automatic.config.dist.backend, "auto");
+  EXPECT_EQ(load_error("dist:\n  backend: ncl\n"),
+            "exp.yaml:2:12: key 'dist.backend': expected one of: auto, mpi, nccl, got 'ncl' (did "
+            "you mean 'nccl'?)");
+}
+
+TEST_F(ReaderTest, RegisteredNamesAreWhatTheCallerHandsIn) {
+  // The reader knows no names of its own: a name registered by the caller is accepted...
+  RegisteredNames names = fct::testing::study_names();
+  names.add("optimizer", {"sgd", "adam", "lamb"});
+  const std::string path = write("optimizer: {name: lamb}\n");
+  EXPECT_EQ(load_experiment(path, {}, names).config.optimizer.name, "lamb");
+  // ... and a config with registry fields read without names is a program error, not a pass.
+  try {
+    load_config<ExperimentConfig>(path);
+    FAIL() << "expected an error";
+  } catch (const ConfigError& e) {
+    FAIL() << "a missing name list must not read as a config error: " << e.what();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no registered"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(ReaderTest, DuplicateKeyIsAnError) {
@@ -147,9 +200,9 @@ TEST_F(ReaderTest, SyntaxErrorHasPosition) {
 
 TEST_F(ReaderTest, MissingFileHasPosition) {
   const std::string path = dir_.file("absent.yaml");
-  EXPECT_EQ(config_error([&] { load_experiment(path); }),
+  EXPECT_EQ(config_error([&] { load_experiment(path, {}, fct::testing::study_names()); }),
             path + ":1:1: cannot read the config file: No such file or directory");
-  EXPECT_EQ(config_error([&] { load_experiment(dir_.path()); }),
+  EXPECT_EQ(config_error([&] { load_experiment(dir_.path(), {}, fct::testing::study_names()); }),
             dir_.path() + ":1:1: cannot read the config file: it is a directory");
 }
 

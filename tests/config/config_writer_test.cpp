@@ -10,6 +10,7 @@
 #include "framework/config/config_schema.h"
 #include "framework/config/experiment_loader.h"
 #include "tests/config/test_configs.h"
+#include "tests/study_names.h"
 
 namespace fct::config {
 namespace {
@@ -73,7 +74,8 @@ TEST(WriterTest, ExperimentRoundTripIsExact) {
   config.schedule.warmup_epochs = 0.1 + 0.2;
   config.dist.timeout_s = std::numeric_limits<double>::infinity();
   const std::string yaml = to_yaml(config);
-  const ExperimentConfig back = parse_config<ExperimentConfig>(yaml, "resolved.yaml").config;
+  const ExperimentConfig back =
+      parse_config<ExperimentConfig>(yaml, "resolved.yaml", {}, fct::testing::study_names()).config;
   EXPECT_EQ(to_yaml(back), yaml);
   EXPECT_EQ(back.name, "true");
   EXPECT_EQ(back.output_dir, "runs/a: b #1");
@@ -126,8 +128,10 @@ TEST(WriterTest, GenericRoundTripCoversEveryFieldType) {
 }
 
 TEST(WriterTest, LoadedResolvedYamlReloadsToTheSameHash) {
-  const auto first = parse_config<ExperimentConfig>("seed: 4\n", "a.yaml", {"optimizer.lr=0.05"});
-  const auto again = parse_config<ExperimentConfig>(first.resolved_yaml, "resolved.yaml");
+  const auto first = parse_config<ExperimentConfig>("seed: 4\n", "a.yaml", {"optimizer.lr=0.05"},
+                                                    fct::testing::study_names());
+  const auto again = parse_config<ExperimentConfig>(first.resolved_yaml, "resolved.yaml", {},
+                                                    fct::testing::study_names());
   EXPECT_EQ(again.resolved_yaml, first.resolved_yaml);
   EXPECT_EQ(again.hash, first.hash);
 }

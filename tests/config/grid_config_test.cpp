@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "framework/core/error.h"
+#include "tests/study_names.h"
 
 namespace fct::config {
 namespace {
@@ -18,7 +19,7 @@ const std::string kStudy =
 
 std::string error_of(const std::string& grid_block, const std::vector<std::string>& cli = {}) {
   try {
-    parse_grid(kStudy + grid_block, "grid.yaml", cli);
+    parse_grid(kStudy + grid_block, "grid.yaml", cli, fct::testing::study_names());
   } catch (const ConfigError& e) {
     return e.what();
   }
@@ -30,7 +31,7 @@ TEST(GridConfig, AxesMakeTheCrossProductForBothRolesAndAllPairs) {
       parse_grid(kStudy +
                      "grid:\n  axes:\n    model.arch: [resnet18_small, resnet34_small]\n"
                      "    loss.name: [cross_entropy, cosface]\n",
-                 "grid.yaml");
+                 "grid.yaml", {}, fct::testing::study_names());
   ASSERT_EQ(grid.old_models.size(), 4u);
   ASSERT_EQ(grid.new_models.size(), 4u);
   EXPECT_EQ(grid.old_models[1].name, "resnet18_small-cosface");
@@ -57,7 +58,7 @@ TEST(GridConfig, NamedModelsListedPairsSideInfoAndBctByDimension) {
                      "    same_dim: {loss.name: arcface}\n"
                      "    wide: {model.embedding_dim: 32}\n"
                      "  pairs: ['small -> wide', {old: plain, new: same_dim}]\n",
-                 "grid.yaml");
+                 "grid.yaml", {}, fct::testing::study_names());
   ASSERT_EQ(grid.pairs.size(), 2u);
   EXPECT_EQ(pair_label(grid, grid.pairs[0]), "small -> wide");
   EXPECT_FALSE(grid.pairs[0].bct);  // 16 vs 32
@@ -78,7 +79,8 @@ TEST(GridConfig, TheCommandLineWinsOverModelOverridesAndBctNoneTurnsItOff) {
   const auto grid = parse_grid(kStudy +
                                    "grid:\n  old_models: {a: {schedule.epochs: 7}}\n"
                                    "  new_models: {b: {}}\n  bct: none\n",
-                               "grid.yaml", {"old.schedule.epochs=1", "data.limit=100"});
+                               "grid.yaml", {"old.schedule.epochs=1", "data.limit=100"},
+                               fct::testing::study_names());
   EXPECT_EQ(grid.old_models[0].section.schedule.epochs, 1);
   EXPECT_EQ(grid.base.config.data.limit, 100);
   EXPECT_FALSE(grid.pairs[0].bct);

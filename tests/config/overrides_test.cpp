@@ -6,6 +6,7 @@
 #include "framework/config/experiment_loader.h"
 #include "framework/core/hash.h"
 #include "tests/config/test_configs.h"
+#include "tests/study_names.h"
 #include "tests/test_support.h"
 
 namespace fct::config {
@@ -26,7 +27,7 @@ class OverridesTest : public ::testing::Test {
  protected:
   void SetUp() override { fct::testing::write_text_file(path_, kFile); }
   LoadedExperiment load(const std::vector<std::string>& overrides) {
-    return load_experiment(path_, overrides);
+    return load_experiment(path_, overrides, fct::testing::study_names());
   }
   std::string error(const std::vector<std::string>& overrides) {
     return config_error([&] { load(overrides); });
@@ -161,10 +162,13 @@ TEST_F(OverridesTest, MalformedOverrides) {
 }
 
 TEST(OverridesOnTextTest, WorkOnEmptyFilesEmptySectionsAndListsOfStructs) {
-  EXPECT_EQ(parse_config<ExperimentConfig>("", "e.yaml", {"seed=4"}).config.seed, 4);
-  EXPECT_EQ(
-      parse_config<ExperimentConfig>("data:\n", "e.yaml", {"data.name=mnist"}).config.data.name,
-      "mnist");
+  EXPECT_EQ(parse_config<ExperimentConfig>("", "e.yaml", {"seed=4"}, fct::testing::study_names())
+                .config.seed,
+            4);
+  EXPECT_EQ(parse_config<ExperimentConfig>("data:\n", "e.yaml", {"data.name=imagenet"},
+                                           fct::testing::study_names())
+                .config.data.name,
+            "imagenet");
   const auto points =
       parse_config<AllTypes>("points: [{x: 1}]\n", "t.yaml", {"points=[{x: 5}, {x: 6}]"});
   ASSERT_EQ(points.config.points.size(), 2u);
@@ -175,9 +179,11 @@ TEST(OverridesOnTextTest, WorkOnEmptyFilesEmptySectionsAndListsOfStructs) {
   EXPECT_EQ(config_error([] { parse_config<AllTypes>("", "t.yaml", {"points=[{x: 1, w: 2}]"}); }),
             "command line override 'points=[{x: 1, w: 2}]': unknown key 'points[0].w' (did you "
             "mean 'x'?)");
-  EXPECT_EQ(
-      config_error([] { parse_config<ExperimentConfig>("data: 5\n", "e.yaml", {"data.name=x"}); }),
-      "e.yaml:1:7: key 'data': expected a map of keys, got '5'");
+  EXPECT_EQ(config_error([] {
+              parse_config<ExperimentConfig>("data: 5\n", "e.yaml", {"data.name=x"},
+                                             fct::testing::study_names());
+            }),
+            "e.yaml:1:7: key 'data': expected a map of keys, got '5'");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "framework/config/config_loader.h"
 #include "framework/config/experiment_config.h"
 #include "framework/core/error.h"
+#include "tests/study_names.h"
 
 namespace fct::config {
 namespace {
@@ -43,7 +44,8 @@ TEST(Sweep, ListValuesAndQuotedStringsSurviveAsOverrides) {
   ASSERT_EQ(points.size(), 2u);
   EXPECT_EQ(points[0].overrides[0], "data.classes=[0, 1]");
   // The override parser reads them back as the same values.
-  const auto loaded = parse_config<ExperimentConfig>("name: x\n", "base", points[1].overrides);
+  const auto loaded = parse_config<ExperimentConfig>("name: x\n", "base", points[1].overrides,
+                                                     fct::testing::study_names());
   EXPECT_EQ(loaded.config.data.classes, (std::vector<int64_t>{0, 1, 2, 3, 4}));
   EXPECT_EQ(loaded.config.name, "1e3");
 }

@@ -44,7 +44,7 @@ struct FileTree {
 
 TransformOptions rrc(int64_t size) {
   TransformOptions o;
-  o.normalization = dataset_normalization("imagenet");
+  o.normalization = photograph_normalization();
   o.output_size = size;
   o.random_resized_crop = true;
   o.hflip_probability = 0.5;
@@ -57,7 +57,7 @@ TEST(ImageFileDataset, EncodedPathEqualsDecodingFirstAtFullScale) {
   const ImageFileDataset dataset("imagenet", tree.index, BadFilePolicy::kFail);
   ImageDecoder decoder;
   TransformOptions centre;
-  centre.normalization = dataset_normalization("imagenet");
+  centre.normalization = photograph_normalization();
   centre.output_size = 48;
   centre.center_crop_fraction = 0.875;
   for (const auto& options : {rrc(48), centre}) {
@@ -146,7 +146,7 @@ TEST(ImageFileDataset, LargePngsAreCroppedWhereTheCropWasDrawn) {
   const ImageFileDataset dataset("imagenet", tree.index, BadFilePolicy::kFail);
   ImageDecoder decoder;
   TransformOptions centre;
-  centre.normalization = dataset_normalization("imagenet");
+  centre.normalization = photograph_normalization();
   centre.output_size = 32;
   centre.center_crop_fraction = 0.875;
   for (const auto& options : {centre, rrc(32)}) {

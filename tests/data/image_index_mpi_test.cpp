@@ -127,7 +127,7 @@ TEST_F(ImageIndexMpi, EachRankReadsADisjointShard) {
   sampler_options.drop_last = true;
   const distributed::DistributedSampler sampler(sampler_options);
   TransformOptions options;
-  options.normalization = dataset_normalization("imagenet");
+  options.normalization = photograph_normalization();
   options.output_size = 16;
   options.random_resized_crop = true;
   LoaderOptions loader_options;

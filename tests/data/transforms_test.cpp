@@ -38,7 +38,9 @@ TEST(Transforms, EvalNormalisesFashionMnist) {
   const torch::Tensor expected =
       (image.pixels.permute({2, 0, 1}).to(torch::kFloat32) / 255.0 - 0.2860) / 0.3530;
   EXPECT_TRUE(torch::allclose(out, expected, 1e-5, 1e-5));
-  EXPECT_THROW(dataset_normalization("no_such_dataset"), DataError);
+  fct::config::DataConfig unknown;
+  unknown.name = "no_such_dataset";
+  EXPECT_THROW(eval_transform(unknown), ConfigError);
 }
 
 TEST(Transforms, AugmentationIsDeterministicPerSeedEpochAndId) {

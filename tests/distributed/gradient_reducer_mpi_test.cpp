@@ -181,20 +181,5 @@ TEST(GradientReducer, ConstructionBroadcastsBuffersAndAverageBuffersAverages) {
   EXPECT_EQ(bn->num_batches_tracked.item<int64_t>(), 20);
 }
 
-TEST(CheckSameOnAllRanks, PassesWhenEqualAndListsRanksWhenNot) {
-  auto comm = make_mpi();
-  EXPECT_NO_THROW(check_same_on_all_ranks(*comm, 0xDEADBEEFull, "config hash"));
-  if (comm->size() < 2) GTEST_SKIP() << "needs two ranks";
-  try {
-    check_same_on_all_ranks(*comm, comm->rank() == 1 ? 2 : 1, "config hash");
-    FAIL() << "expected a DistributedError";
-  } catch (const DistributedError& e) {
-    const std::string message = e.what();
-    EXPECT_NE(message.find("config hash"), std::string::npos) << message;
-    EXPECT_NE(message.find("rank 0: 0000000000000001"), std::string::npos) << message;
-    EXPECT_NE(message.find("rank 1: 0000000000000002"), std::string::npos) << message;
-  }
-}
-
 }  // namespace
 }  // namespace fct::distributed

@@ -1,4 +1,4 @@
-// threads_for_rank and the communicator registry (no MPI needed for either).
+// threads_for_rank (no MPI needed).
 #include "framework/distributed/runtime.h"
 
 #include <gtest/gtest.h>
@@ -7,7 +7,6 @@
 #include <thread>
 
 #include "framework/core/error.h"
-#include "framework/distributed/communicator.h"
 
 namespace fct::distributed {
 namespace {
@@ -30,33 +29,6 @@ TEST(ThreadsForRank, SplitsTheNodeAmongLocalRanks) {
   EXPECT_EQ(threads_for_rank(0, info), 1);
   info.local_size = 0;  // never divide by zero
   EXPECT_GE(threads_for_rank(-1, info), 1);
-}
-
-TEST(CommunicatorRegistry, ListsMpiAndNcclOnlyWithCuda) {
-  auto names = communicator_names();
-  EXPECT_NE(std::find(names.begin(), names.end(), "mpi"), names.end());
-#ifdef FCT_WITH_CUDA
-  EXPECT_NE(std::find(names.begin(), names.end(), "nccl"), names.end());
-#else
-  EXPECT_EQ(std::find(names.begin(), names.end(), "nccl"), names.end());
-  try {
-    make_communicator("nccl", {});
-    FAIL() << "expected an error";
-  } catch (const DistributedError& e) {
-    EXPECT_NE(std::string(e.what()).find("no CUDA/NCCL"), std::string::npos) << e.what();
-  }
-#endif
-}
-
-TEST(CommunicatorRegistry, UnknownNameSuggestsKnownOnes) {
-  try {
-    make_communicator("mpii", {});
-    FAIL() << "expected an error";
-  } catch (const Error& e) {
-    const std::string message = e.what();
-    EXPECT_NE(message.find("mpii"), std::string::npos) << message;
-    EXPECT_NE(message.find("mpi"), std::string::npos) << message;
-  }
 }
 
 }  // namespace

@@ -47,7 +47,7 @@ TEST(RetrievalMpi, EveryRankReturnsTheSingleProcessResult) {
     for (Distance distance : {Distance::kL2, Distance::kCosine}) {
       for (int64_t block : {0, 1, 7}) {
         SCOPED_TRACE("integer=" + std::to_string(integer_valued) +
-                     " distance=" + distance_name(distance) + " block=" + std::to_string(block));
+                     " distance=" + config::name_of(distance) + " block=" + std::to_string(block));
         RetrievalOptions options;
         options.distance = distance;
         options.block_size = block;

@@ -277,7 +277,7 @@ void expect_matches_reference(const EmbeddingSet& query, const EmbeddingSet& gal
 
 TEST(Retrieval, MatchesFullSortReferenceWithTies) {
   for (Distance distance : {Distance::kL2, Distance::kCosine}) {
-    const std::string name = distance_name(distance);
+    const std::string name = config::name_of(distance);
     // Query == gallery (the protocol's case): same ids, every query leaves itself out.
     const auto same = random_tied_set(57, 3, 4, 0, 1);
     // Two "models" over partly overlapping samples: query ids 30..69, gallery ids 0..49.
@@ -306,16 +306,16 @@ TEST(Retrieval, MatchesReferenceOnManyRandomTieHeavySets) {
 TEST(Retrieval, MatchesReferenceWithManyPositivesPerQuery) {
   for (Distance distance : {Distance::kL2, Distance::kCosine}) {
     const auto wide = random_tied_set(400, 2, 2, 0, 50);
-    expect_matches_reference(wide, wide, distance, 0, distance_name(distance) + " 2 classes");
+    expect_matches_reference(wide, wide, distance, 0, config::name_of(distance) + " 2 classes");
     auto flat = random_tied_set(120, 1, 3, 0, 51);  // d = 1: distances take 3 values at most
-    expect_matches_reference(flat, flat, distance, 5, distance_name(distance) + " d=1");
+    expect_matches_reference(flat, flat, distance, 5, config::name_of(distance) + " d=1");
     // Spread-out float positives mixed with exact duplicates.
     torch::manual_seed(52);
     EmbeddingSet mixed{torch::randn({300, 3}), torch::randint(0, 2, {300}, torch::kInt64),
                        torch::arange(300, torch::kInt64)};
     mixed.embeddings.narrow(0, 0, 100).copy_(mixed.embeddings.narrow(0, 100, 100));
     mixed.embeddings = mixed.embeddings.round();  // integers: exact dot products
-    expect_matches_reference(mixed, mixed, distance, 64, distance_name(distance) + " mixed");
+    expect_matches_reference(mixed, mixed, distance, 64, config::name_of(distance) + " mixed");
   }
 }
 
@@ -400,11 +400,11 @@ TEST(RetrievalNegativeFlips, RejectsDifferentQueries) {
 // ---- input checks ----------------------------------------------------------------------------
 
 TEST(Retrieval, ParsesDistanceNames) {
-  EXPECT_EQ(parse_distance("l2"), Distance::kL2);
-  EXPECT_EQ(parse_distance("cosine"), Distance::kCosine);
-  EXPECT_THROW(parse_distance("cos"), ConfigError);
-  EXPECT_THROW(parse_distance("L2"), ConfigError);
-  EXPECT_EQ(distance_name(Distance::kCosine), "cosine");
+  EXPECT_EQ(config::enum_from_name<Distance>("l2"), Distance::kL2);
+  EXPECT_EQ(config::enum_from_name<Distance>("cosine"), Distance::kCosine);
+  EXPECT_FALSE(config::enum_from_name<Distance>("cos"));
+  EXPECT_FALSE(config::enum_from_name<Distance>("L2"));
+  EXPECT_EQ(config::name_of(Distance::kCosine), "cosine");
 }
 
 TEST(Retrieval, RejectsInconsistentInput) {

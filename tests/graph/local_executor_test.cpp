@@ -40,6 +40,7 @@ StageNode node(Builds& builds, const std::string& kind, const std::string& confi
   n.inputs = std::move(inputs);
   n.label = kind + " node";
   n.links = std::move(links);
+  n.resumable = kind == "old" || kind == "side_info";  // the stand-ins for trainings
   n.build = [&builds, kind](const NodeBuild& build) {
     builds.log.push_back(kind + (build.resume ? " (resume)" : ""));
     if (kind == builds.fail_kind) {
@@ -112,7 +113,8 @@ TEST(LocalExecutor, BuildsOnceInOrderShowsRunsAndReusesAcrossRuns) {
   const auto status = read_graph_status(dir.file("run1"));
   ASSERT_EQ(status.size(), 7u);  // old, two ψ, two stores, two tables
   for (const auto& node : status)
-    EXPECT_EQ(node.state, node.kind == "table" ? "per run" : "cached") << node.kind;
+    EXPECT_EQ(node.state, node.kind == "table" ? BuildState::kPerRun : BuildState::kCached)
+        << node.kind;
 }
 
 TEST(LocalExecutor, AFailedNodeLeavesNothingUnderItsKeyAndIsBuiltAgainFromScratch) {
@@ -162,6 +164,25 @@ TEST(LocalExecutor, APreemptedTrainingKeepsItsCheckpointAndResumes) {
   EXPECT_EQ(builds.log, (std::vector<std::string>{"side_info (resume)", "store", "table"}));
 }
 
+TEST(LocalExecutor, APreemptedNodeThatCannotResumeStartsAgainFromNothing) {
+  ScratchDir dir("fct-executor");
+  testing::SoloCommunicator comm;
+  Builds builds;
+  builds.preempt_kind = "store";  // not resumable: what it left is not trusted
+  ExecutionOptions options;
+  options.artifacts_dir = dir.file("cache");
+  StageGraph graph;
+  const auto keys = graph.add_run(study(builds, dir.file("run"), "s=8"));
+  EXPECT_THROW(execute_locally(graph, comm, options), Preempted);
+  const ArtifactCache cache(options.artifacts_dir);
+  EXPECT_TRUE(fs::exists(cache.partial_directory("store", keys.at("store")) + "/checkpoint.pt"));
+  builds.log.clear();
+  builds.preempt_kind.clear();
+  execute_locally(graph, comm, options);
+  EXPECT_EQ(builds.log, (std::vector<std::string>{"store", "table"}));
+  EXPECT_FALSE(fs::exists(cache.directory("store", keys.at("store")) + "/checkpoint.pt"));
+}
+
 TEST(LocalExecutor, APartBuildsOnlyItsNodesAndNamesTheMissingInput) {
   ScratchDir dir("fct-executor");
   testing::SoloCommunicator comm;
@@ -200,7 +221,7 @@ TEST(LocalExecutor, ADryRunReportsStatesAndWritesNothing) {
   options.dry_run = true;
   const auto report = execute_locally(graph, comm, options);
   ASSERT_EQ(report.plan.size(), 4u);
-  EXPECT_EQ(report.plan[0].state, "to run");
+  EXPECT_EQ(report.plan[0].state, BuildState::kToRun);
   EXPECT_TRUE(builds.log.empty());
   EXPECT_FALSE(fs::exists(dir.file("run")));
   EXPECT_FALSE(fs::exists(dir.file("cache")));

@@ -11,8 +11,11 @@ class SoloCommunicator : public distributed::Communicator {
   std::string name() const override { return "solo"; }
   int rank() const override { return 0; }
   int size() const override { return 1; }
+  torch::Device device() const override { return torch::kCPU; }
+  MPI_Comm mpi_comm() const override { return MPI_COMM_SELF; }
   void all_reduce(torch::Tensor&, distributed::ReduceOp) override {}
-  std::unique_ptr<distributed::Work> all_reduce_async(torch::Tensor, distributed::ReduceOp) override {
+  std::unique_ptr<distributed::Work> all_reduce_async(torch::Tensor,
+                                                      distributed::ReduceOp) override {
     return std::make_unique<Done>();
   }
   void broadcast(torch::Tensor&, int) override {}

@@ -21,10 +21,9 @@ config::ModelConfig small_config(int64_t width = 16, int64_t d = 128) {
 }
 
 TEST(EmbeddingModel, RegistryNames) {
-  EXPECT_EQ(model_names(),
-            (std::vector<std::string>{"resnet10", "resnet18", "resnet34", "resnet50",
-                                      "resnet10_small", "resnet18_small", "resnet34_small",
-                                      "resnet50_small"}));
+  EXPECT_EQ(model_names(), (std::vector<std::string>{"resnet10", "resnet18", "resnet34", "resnet50",
+                                                     "resnet10_small", "resnet18_small",
+                                                     "resnet34_small", "resnet50_small"}));
   config::ModelConfig config;
   config.arch = "resnet19";
   try {
@@ -61,7 +60,7 @@ TEST(EmbeddingModel, ShapesAndBiasFreeClassifier) {
 TEST(EmbeddingModel, LinearHeadAndStandardStem) {
   config::ModelConfig config;
   config.arch = "resnet50";
-  config.head = "linear";
+  config.head = config::EmbeddingHead::kLinear;
   config.width = 8;
   config.embedding_dim = 16;
   EmbeddingModel model = make_embedding_model(config, 3, 7);

@@ -24,7 +24,7 @@ int64_t parameter_count(torch::nn::Module& module, const std::string& skip_prefi
 ResNetOptions options(int64_t depth, const std::string& head, int64_t d = 128) {
   ResNetOptions o;
   o.depth = depth;
-  o.head = head;
+  o.head = *config::enum_from_name<config::EmbeddingHead>(head);
   o.embedding_dim = d;
   return o;
 }

@@ -227,7 +227,7 @@ TEST(BatchScript, LaunchersFollowTheProfile) {
                 .find("mpirun -np \"$SLURM_NTASKS\" --bind-to none --map-by slot 'build/fct' "
                       "'run' 'x.yaml' &"),
             std::string::npos);
-  profile.launcher = "srun";
+  profile.launcher = config::Launcher::kSrun;
   profile.setup = {"module load cuda"};
   const std::string srun = render_batch_script(job, profile, paths);
   EXPECT_NE(srun.find("srun '--mpi=pmix' --kill-on-bad-exit=1 --cpu-bind=none 'build/fct'"),

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "framework/core/error.h"
-#include "framework/train/optimizer_factory.h"
+#include "framework/train/optimizer_registry.h"
 #include "tests/test_support.h"
 
 namespace fct::train {

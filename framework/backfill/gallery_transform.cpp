@@ -1,4 +1,4 @@
-#include "framework/backfill/backfill.h"
+#include "framework/backfill/gallery_transform.h"
 
 #include <spdlog/spdlog.h>
 
@@ -12,7 +12,8 @@
 #include "framework/train/progress_bar.h"
 
 namespace fct::backfill {
-BackfillSummary run_backfill(const BackfillJob& job, distributed::Communicator& comm) {
+GalleryTransformSummary transform_gallery(const GalleryTransformJob& job,
+                                          distributed::Communicator& comm) {
   const auto start = std::chrono::steady_clock::now();
   auto h = models::load_transformation(job.transformation_path);
   h.model->to(job.device);
@@ -20,7 +21,8 @@ BackfillSummary run_backfill(const BackfillJob& job, distributed::Communicator& 
   const store::StoreReader input(job.input_path);
 
   // The gallery must come from the exact models h was trained against.
-  const std::string expected_old = h.info.spec.value("old_model_hash", std::string());
+  const models::TransformationModels trained_for = models::transformation_models_of(h.info);
+  const std::string& expected_old = trained_for.old_model_hash;
   if (expected_old.empty())
     throw Error("fct transform: " + job.transformation_path +
                 " does not record the old model it was trained for (old_model_hash)");
@@ -30,7 +32,7 @@ BackfillSummary run_backfill(const BackfillJob& job, distributed::Communicator& 
     throw Error("fct transform: " + job.input_path + " was embedded by model " +
                 (stored_old.empty() ? std::string("(unknown)") : stored_old) + ", but " +
                 job.transformation_path + " was trained for old model " + expected_old);
-  const std::string expected_side = h.info.spec.value("side_info_model_hash", std::string());
+  const std::string& expected_side = trained_for.side_info_model_hash;
   if (spec.side_info) {
     if (input.side_info_dim() == 0)
       throw Error("fct transform: " + job.transformation_path + " needs side-information, but " +
@@ -64,14 +66,14 @@ BackfillSummary run_backfill(const BackfillJob& job, distributed::Communicator& 
       store::attribute_or_empty(input.attributes(), attribute::kDataset),
       store::attribute_or_empty(input.attributes(), attribute::kSplit));
   attributes[attribute::kModelKind] = h.info.kind;
-  attributes["source_store"] = job.input_path;
+  attributes[attribute::kSourceStore] = job.input_path;
   attributes[attribute::kSourceModel] =
       store::attribute_or_empty(input.attributes(), attribute::kModel);
-  attributes["source_model_hash"] = stored_old;
+  attributes[attribute::kSourceModelHash] = stored_old;
   attributes[attribute::kSideInfoModelHash] =
       store::attribute_or_empty(input.attributes(), attribute::kSideInfoModelHash);
-  attributes[attribute::kTargetModelHash] = h.info.spec.value("new_model_hash", std::string());
-  store::StoreWriter writer(MPI_COMM_WORLD, job.output_path, layout, attributes);
+  attributes[attribute::kTargetModelHash] = trained_for.new_model_hash;
+  store::StoreWriter writer(comm, job.output_path, layout, attributes);
 
   const auto [begin, end] = store::rank_rows(input.rows(), comm.rank(), comm.size());
   const int64_t largest_share = (input.rows() + comm.size() - 1) / comm.size();
@@ -104,7 +106,7 @@ BackfillSummary run_backfill(const BackfillJob& job, distributed::Communicator& 
   }
   bar.finish();
   writer.commit();
-  BackfillSummary summary;
+  GalleryTransformSummary summary;
   summary.rows = input.rows();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   summary.items_per_s = summary.rows / std::max(summary.seconds, 1e-9);

@@ -11,7 +11,7 @@
 
 namespace fct::backfill {
 
-struct BackfillJob {
+struct GalleryTransformJob {
   std::string transformation_path;  // a transformation model file (h)
   std::string input_path;           // store of φ_old (with side_info when h uses it)
   std::string output_path;
@@ -20,12 +20,13 @@ struct BackfillJob {
   bool show_progress = true;
 };
 
-struct BackfillSummary {
+struct GalleryTransformSummary {
   int64_t rows = 0;
   double seconds = 0.0;
   double items_per_s = 0.0;
 };
 
-BackfillSummary run_backfill(const BackfillJob& job, distributed::Communicator& comm);
+GalleryTransformSummary transform_gallery(const GalleryTransformJob& job,
+                                          distributed::Communicator& comm);
 
 }  // namespace fct::backfill

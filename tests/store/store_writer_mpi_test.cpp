@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "framework/core/error.h"
+#include "framework/distributed/communicator.h"
 #include "framework/distributed/mpi_c.h"
 #include "framework/store/store_reader.h"
 #include "framework/store/store_updater.h"
@@ -22,6 +23,13 @@ namespace {
 using fct::testing::broadcast_text;
 using fct::testing::mpi_rank;
 using fct::testing::SharedDir;
+
+// The communicator the writers run over, one per process as in fct's commands (a static: its
+// destructor runs after MPI_Finalize and then does nothing).
+distributed::Communicator& world_comm() {
+  static const auto comm = distributed::make_communicator("mpi", {});
+  return *comm;
+}
 
 int world() {
   int w = 1;
@@ -183,7 +191,7 @@ TEST(StoreWriter, RoundTripUnevenRowsAndRounds) {
     const std::string path = dir.file("sub/dir/store_" + std::to_string(rows) + ".h5");
     const StoreLayout layout = full_layout(rows);
     {
-      StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+      StoreWriter writer(world_comm(), path, layout, test_attributes());
       write_all(writer, layout);
       writer.commit();
     }
@@ -200,7 +208,7 @@ TEST(StoreWriter, RoundTripWithoutSideInfoAndEmptyStore) {
     layout.embedding_dim = 3;
     const std::string path = dir.file("plain_" + std::to_string(rows) + ".h5");
     {
-      StoreWriter writer(MPI_COMM_WORLD, path, layout, {{"model", "old"}});
+      StoreWriter writer(world_comm(), path, layout, {{"model", "old"}});
       write_all(writer, layout);
       writer.commit();
     }
@@ -218,7 +226,7 @@ TEST(StoreWriter, SplitsLargeBlocksIntoSeveralCollectiveTransfers) {
   const StoreLayout layout = full_layout(61);
   const int64_t previous = detail::set_max_transfer_bytes(52);  // a few rows per transfer
   {
-    StoreWriter writer(MPI_COMM_WORLD, path, layout, {});
+    StoreWriter writer(world_comm(), path, layout, {});
     write_all(writer, layout);
     writer.commit();
   }
@@ -230,7 +238,7 @@ TEST(StoreWriter, NothingAtThePathBeforeCommit) {
   SharedDir dir("fct-store-test");
   const std::string path = dir.file("store.h5");
   const StoreLayout layout = full_layout(23);
-  StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+  StoreWriter writer(world_comm(), path, layout, test_attributes());
   const std::string temporary = writer.temporary_path();
   EXPECT_EQ(broadcast_text(temporary), temporary) << "the ranks name different temporaries";
   EXPECT_EQ(std::filesystem::path(temporary).parent_path(), std::filesystem::path(dir.path()));
@@ -258,7 +266,7 @@ TEST(StoreWriter, AbandonedWriterLeavesNothingAndKeepsThePreviousFile) {
   std::string temporary;
   bool caught = false;
   try {
-    StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+    StoreWriter writer(world_comm(), path, layout, test_attributes());
     temporary = writer.temporary_path();
     const auto [begin, end] = rank_rows(layout.rows, mpi_rank(), world());
     writer.write_rows(begin, expected_rows(layout, begin, std::min(end, begin + 2)));
@@ -284,7 +292,7 @@ TEST(StoreWriter, WrongRowsOnOneRankThrowOnEveryRank) {
   const StoreRows good = expected_rows(layout, begin, end);
   std::string temporary;
   {
-    StoreWriter writer(MPI_COMM_WORLD, path, layout, {});
+    StoreWriter writer(world_comm(), path, layout, {});
     temporary = writer.temporary_path();
     const auto attempt = [&](const std::function<void(StoreRows&)>& spoil,
                              int64_t bad_first_row = -1) {
@@ -345,7 +353,7 @@ TEST(StoreWriter, CommitRefusesMissingOrTwiceWrittenRows) {
     std::string temporary;
     std::string message;
     {
-      StoreWriter writer(MPI_COMM_WORLD, path, layout, {});
+      StoreWriter writer(world_comm(), path, layout, {});
       temporary = writer.temporary_path();
       // The last rank leaves out its last row, or writes its first row twice.
       const int64_t stop = mpi_rank() == world() - 1 && !overlap ? end - 1 : end;
@@ -381,22 +389,22 @@ TEST(StoreWriter, RanksMustPassTheSameArguments) {
   Attributes attributes = test_attributes();
   if (mpi_rank() == world() - 1) attributes["config"] += "changed: 1\n";
   std::string message =
-      error_of([&] { StoreWriter writer(MPI_COMM_WORLD, path, layout, attributes); });
+      error_of([&] { StoreWriter writer(world_comm(), path, layout, attributes); });
   EXPECT_NE(message.find("different values for the attribute(s) 'config'"), std::string::npos)
       << message;
   EXPECT_NE(message.find(path), std::string::npos) << message;
 
   attributes = test_attributes();
   if (mpi_rank() == 0) attributes.erase("split");
-  message = error_of([&] { StoreWriter writer(MPI_COMM_WORLD, path, layout, attributes); });
+  message = error_of([&] { StoreWriter writer(world_comm(), path, layout, attributes); });
   EXPECT_NE(message.find("different attribute names"), std::string::npos) << message;
 
   if (mpi_rank() == 0) layout.side_info_dim = 4;
-  message = error_of([&] { StoreWriter writer(MPI_COMM_WORLD, path, layout, {}); });
+  message = error_of([&] { StoreWriter writer(world_comm(), path, layout, {}); });
   EXPECT_NE(message.find("different layouts"), std::string::npos) << message;
 
   message = error_of([&] {
-    StoreWriter writer(MPI_COMM_WORLD, dir.file("rank" + std::to_string(mpi_rank()) + ".h5"),
+    StoreWriter writer(world_comm(), dir.file("rank" + std::to_string(mpi_rank()) + ".h5"),
                        full_layout(8), {});
   });
   EXPECT_NE(message.find("different paths"), std::string::npos) << message;
@@ -407,7 +415,7 @@ TEST(StoreWriter, RejectsInvalidLayoutsAndAttributes) {
   SharedDir dir("fct-store-test");
   const std::string path = dir.file("store.h5");
   const auto message_for = [&](StoreLayout layout, Attributes attributes) {
-    return error_of([&] { StoreWriter writer(MPI_COMM_WORLD, path, layout, attributes); });
+    return error_of([&] { StoreWriter writer(world_comm(), path, layout, attributes); });
   };
   StoreLayout layout = full_layout(4);
   EXPECT_NE(message_for(layout, {{"fct_store_version", "2"}}).find("written by the store itself"),
@@ -438,7 +446,7 @@ TEST(StoreWriter, H5pyReadsTheStore) {
   const std::string path = dir.file("store.h5");
   const StoreLayout layout = full_layout(47);
   {
-    StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+    StoreWriter writer(world_comm(), path, layout, test_attributes());
     write_all(writer, layout);
     writer.commit();
   }
@@ -485,7 +493,7 @@ TEST(StoreWriter, RoundTripWithInt64ExtraColumns) {
   layout.extra_columns.emplace_back("position", 0);
   layout.extra_columns.emplace_back("batch", 0);
   {
-    StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+    StoreWriter writer(world_comm(), path, layout, test_attributes());
     write_all(writer, layout);
     writer.commit();
   }
@@ -498,7 +506,7 @@ TEST(StoreWriter, RoundTripWithInt64ExtraColumns) {
   SharedDir other("fct-store-test");
   layout.rows = 4;
   const std::string message = error_of([&] {
-    StoreWriter writer(MPI_COMM_WORLD, other.file("bad.h5"), layout, test_attributes());
+    StoreWriter writer(world_comm(), other.file("bad.h5"), layout, test_attributes());
     StoreRows rows = expected_rows(layout, 0, 4);
     rows.extra["position"] = torch::zeros({4, 1});
     writer.write_rows(0, rows);
@@ -508,7 +516,7 @@ TEST(StoreWriter, RoundTripWithInt64ExtraColumns) {
       << message;
   layout.extra_columns.emplace_back("negative", -1);
   EXPECT_NE(error_of([&] {
-              StoreWriter writer(MPI_COMM_WORLD, other.file("bad.h5"), layout, {});
+              StoreWriter writer(world_comm(), other.file("bad.h5"), layout, {});
             }).find("'negative' must have a width of at least 1 (float32) or 0 (int64 [N])"),
             std::string::npos);
 }
@@ -545,7 +553,7 @@ TEST(StoreUpdater, ScatteredRowsChangeOnlyTheirRawData) {
   StoreLayout layout = full_layout(53);
   layout.extra_columns.emplace_back("position", 0);
   {
-    StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+    StoreWriter writer(world_comm(), path, layout, test_attributes());
     write_all(writer, layout);
     writer.commit();
   }
@@ -595,7 +603,7 @@ TEST(StoreUpdater, WrongInputWritesNothing) {
   StoreLayout layout = full_layout(12);
   layout.extra_columns.emplace_back("position", 0);
   {
-    StoreWriter writer(MPI_COMM_WORLD, path, layout, test_attributes());
+    StoreWriter writer(world_comm(), path, layout, test_attributes());
     write_all(writer, layout);
     writer.commit();
   }
