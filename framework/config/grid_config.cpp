@@ -1,6 +1,7 @@
 #include "framework/config/grid_config.h"
 
 #include <algorithm>
+#include <functional>
 #include <cctype>
 #include <set>
 
@@ -114,7 +115,7 @@ std::vector<ModelSpec> models_by_name(const YAML::Node& map, const std::string& 
   return models;
 }
 
-GridModel resolve_model(const YAML::Node& root, const std::string& source, const ModelSpec& spec,
+GridModel resolve_model(YAML::Node study_tree, const std::string& source, const ModelSpec& spec,
                         const std::string& role, const std::vector<std::string>& cli,
                         const RegisteredNames& names) {
   GridModel model;
@@ -128,7 +129,7 @@ GridModel resolve_model(const YAML::Node& root, const std::string& source, const
   const std::string where = source + " [" + role + " model " + spec.name + "]";
   LoadedConfig<StudyConfig> loaded;
   try {
-    loaded = load_config_tree<StudyConfig>(YAML::Clone(root), where, overrides, names);
+    loaded = load_config_tree<StudyConfig>(study_tree, where, overrides, names);
   } catch (const ConfigError& e) {
     // An override's message names only the override: say which model it belongs to.
     const std::string message = e.what();
@@ -149,14 +150,22 @@ std::size_t index_of(const std::vector<GridModel>& models, const std::string& na
   throw ConfigError(where + ": no " + role + " model '" + name + "'" + did_you_mean(name, names));
 }
 
-GridConfig grid_from_tree(YAML::Node root, const std::string& source,
-                          const std::vector<std::string>& overrides, const RegisteredNames& names) {
+// `parse` reads the whole document afresh each time it is called: overrides change the tree they
+// are applied to, and a copy (YAML::Clone) would lose the positions that error messages name.
+GridConfig grid_from_document(const std::function<YAML::Node()>& parse, const std::string& source,
+                              const std::vector<std::string>& overrides,
+                              const RegisteredNames& names) {
+  const YAML::Node root = parse();
   if (!root || !root.IsMap() || !root["grid"])
     throw ConfigError(source +
                       ": no grid: block (a grid file is a study plus grid: with its "
                       "models and pairs)");
-  const YAML::Node block = YAML::Clone(root["grid"]);
-  root.remove("grid");
+  const YAML::Node block = root["grid"];
+  const auto study_tree = [&parse] {
+    YAML::Node tree = parse();
+    tree.remove("grid");
+    return tree;
+  };
   const std::string where = source + ": grid";
   if (!block.IsMap()) throw ConfigError(where + ": expected a map");
   const std::vector<std::string> known = {"axes", "old_models", "new_models", "pairs", "bct"};
@@ -168,7 +177,7 @@ GridConfig grid_from_tree(YAML::Node root, const std::string& source,
   }
 
   GridConfig grid;
-  grid.base = load_config_tree<StudyConfig>(YAML::Clone(root), source, overrides, names);
+  grid.base = load_config_tree<StudyConfig>(study_tree(), source, overrides, names);
 
   for (const std::string role : {"old", "new"}) {
     const YAML::Node listed = block[role + "_models"];
@@ -186,7 +195,7 @@ GridConfig grid_from_tree(YAML::Node root, const std::string& source,
       check_name(spec.name, where + " (" + role + " models)");
       if (!model_names.insert(spec.name).second)
         throw ConfigError(where + ": two " + role + " models are named '" + spec.name + "'");
-      models.push_back(resolve_model(root, source, spec, role, overrides, names));
+      models.push_back(resolve_model(study_tree(), source, spec, role, overrides, names));
     }
   }
 
@@ -258,12 +267,13 @@ GridConfig grid_from_tree(YAML::Node root, const std::string& source,
 
 GridConfig load_grid(const std::string& path, const std::vector<std::string>& overrides,
                      const RegisteredNames& names) {
-  return grid_from_tree(load_yaml_file(path), path, overrides, names);
+  return grid_from_document([&path] { return load_yaml_file(path); }, path, overrides, names);
 }
 
 GridConfig parse_grid(const std::string& yaml_text, const std::string& source_name,
                       const std::vector<std::string>& overrides, const RegisteredNames& names) {
-  return grid_from_tree(load_yaml_text(yaml_text, source_name), source_name, overrides, names);
+  return grid_from_document([&] { return load_yaml_text(yaml_text, source_name); }, source_name,
+                            overrides, names);
 }
 
 StudyConfig pair_study(const GridConfig& grid, const GridPair& pair) {

@@ -8,12 +8,14 @@
 namespace fct::study {
 namespace {
 
-// The file's tree without its sweep: block, and the block.
+// The file's tree without its sweep: block, and the block. Read afresh for every point: overrides
+// change the tree they are applied to, and a copy (YAML::Clone) would lose the positions that
+// error messages name.
 std::pair<YAML::Node, YAML::Node> split_sweep_block(const std::string& config_path) {
   YAML::Node root = config::load_yaml_file(config_path);
   YAML::Node block;
   if (root.IsMap() && root["sweep"]) {
-    block = YAML::Clone(root["sweep"]);
+    block = root["sweep"];
     root.remove("sweep");
   }
   return {root, block};
@@ -30,7 +32,8 @@ bool is_sweep(const std::string& config_path, const std::vector<std::string>& ar
 }
 
 SweepPlan plan_sweep(const std::string& config_path, const std::vector<std::string>& arguments) {
-  auto [root, block] = split_sweep_block(config_path);
+  const YAML::Node block = split_sweep_block(config_path).second;
+  const auto study_tree = [&config_path] { return split_sweep_block(config_path).first; };
   std::vector<std::string> overrides;
   std::vector<config::SweepAxis> axes;
   config::split_multirun_arguments(arguments, overrides, axes);
@@ -41,8 +44,8 @@ SweepPlan plan_sweep(const std::string& config_path, const std::vector<std::stri
                       ": nothing to sweep: add a sweep: block or key=a,b on the command line");
 
   const config::RegisteredNames names = registered_names();
-  SweepPlan plan{config::load_config_tree<config::StudyConfig>(YAML::Clone(root), config_path,
-                                                               overrides, names),
+  SweepPlan plan{config::load_config_tree<config::StudyConfig>(study_tree(), config_path, overrides,
+                                                               names),
                  "",
                  {}};
   plan.directory = sweep_directory_of(
@@ -57,7 +60,7 @@ SweepPlan plan_sweep(const std::string& config_path, const std::vector<std::stri
     plan.points.push_back(
         {point, directory,
          config::load_config_tree<config::StudyConfig>(
-             YAML::Clone(root), config_path + " [" + point.label + "]", point_overrides, names)});
+             study_tree(), config_path + " [" + point.label + "]", point_overrides, names)});
   }
   return plan;
 }

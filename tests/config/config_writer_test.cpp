@@ -66,7 +66,8 @@ TEST(WriterTest, ExperimentRoundTripIsExact) {
   config.data.classes = {3, 1, 4};
   config.data.train_split = "123";
   config.data.val_split = "null";
-  config.model.arch = "~";
+  config.data.cache_dir = "~";
+  config.model.head = EmbeddingHead::kLinear;  // an enum, by name
   config.seed = 9007199254740993;  // not representable as a double
   config.optimizer.lr = 1.0 / 3.0;
   config.optimizer.eps = 1e-300;
@@ -83,7 +84,8 @@ TEST(WriterTest, ExperimentRoundTripIsExact) {
   EXPECT_EQ(back.data.classes, config.data.classes);
   EXPECT_EQ(back.data.train_split, "123");
   EXPECT_EQ(back.data.val_split, "null");
-  EXPECT_EQ(back.model.arch, "~");
+  EXPECT_EQ(back.data.cache_dir, "~");
+  EXPECT_EQ(back.model.head, EmbeddingHead::kLinear);
   EXPECT_EQ(back.seed, config.seed);
   EXPECT_EQ(back.optimizer.lr, config.optimizer.lr);  // bit-exact
   EXPECT_EQ(back.optimizer.eps, config.optimizer.eps);

@@ -26,6 +26,16 @@ std::string error_of(const std::string& grid_block, const std::vector<std::strin
   return "";
 }
 
+TEST(GridConfig, AMistakeInTheStudyPartNamesItsLineAndColumn) {
+  // Line 5: every model's study is read from the file itself, positions and all.
+  EXPECT_EQ(error_of("seed: -4\ngrid:\n  axes:\n    loss.name: [cross_entropy]\n"),
+            "grid.yaml:5:7: key 'seed': expected a value >= 0, got -4");
+  EXPECT_EQ(
+      error_of("grid:\n  axes:\n    loss.name: [cross_entropy]\nbct: {loss: {name: cosfase}}\n"),
+      "grid.yaml:8:20: key 'bct.loss.name': expected one of: " +
+          fct::testing::listed_names("loss") + ", got 'cosfase' (did you mean 'cosface'?)");
+}
+
 TEST(GridConfig, AxesMakeTheCrossProductForBothRolesAndAllPairs) {
   const auto grid =
       parse_grid(kStudy +

@@ -166,7 +166,8 @@ TEST(SweepPlan, ErrorsNameTheFileOrTheOverride) {
   message = config_error([&] { plan_sweep(bad_value, {}); });
   EXPECT_CONTAINS(message, bad_value + ":3:");
 
-  // A bad point fails the whole plan, naming its override.
+  // A bad point fails the whole plan, naming its override (study_file rewrote the one file).
+  study_file(dir, "seed: 3\n");
   message = config_error([&] { plan_sweep(plain, {"side_info.model.embedding_dim=8,0"}); });
   EXPECT_CONTAINS(message, "side_info.model.embedding_dim=0");
 
