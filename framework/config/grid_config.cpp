@@ -1,8 +1,8 @@
 #include "framework/config/grid_config.h"
 
 #include <algorithm>
-#include <functional>
 #include <cctype>
+#include <functional>
 #include <set>
 
 #include "framework/config/sweep.h"

@@ -44,10 +44,10 @@ SweepPlan plan_sweep(const std::string& config_path, const std::vector<std::stri
                       ": nothing to sweep: add a sweep: block or key=a,b on the command line");
 
   const config::RegisteredNames names = registered_names();
-  SweepPlan plan{config::load_config_tree<config::StudyConfig>(study_tree(), config_path, overrides,
-                                                               names),
-                 "",
-                 {}};
+  SweepPlan plan{
+      config::load_config_tree<config::StudyConfig>(study_tree(), config_path, overrides, names),
+      "",
+      {}};
   plan.directory = sweep_directory_of(
       train::resolve_run_directory(plan.base.config.output_dir, plan.base.config.name));
   for (const auto& point : points) {

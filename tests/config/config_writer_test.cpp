@@ -68,7 +68,7 @@ TEST(WriterTest, ExperimentRoundTripIsExact) {
   config.data.val_split = "null";
   config.data.cache_dir = "~";
   config.model.head = EmbeddingHead::kLinear;  // an enum, by name
-  config.seed = 9007199254740993;  // not representable as a double
+  config.seed = 9007199254740993;              // not representable as a double
   config.optimizer.lr = 1.0 / 3.0;
   config.optimizer.eps = 1e-300;
   config.optimizer.nesterov = true;
