@@ -76,7 +76,7 @@ TEST_F(SlurmClient, ARefusedJobIsAnErrorWithWhatSbatchSaidAndTheCommand) {
     const std::string message = e.what();
     EXPECT_NE(message.find("sbatch refused the job (exit 1)"), std::string::npos) << message;
     EXPECT_NE(message.find("Invalid partition name"), std::string::npos) << message;
-    EXPECT_NE(message.find("--partition=gpu job.sh"), std::string::npos) << message;
+    EXPECT_NE(message.find("'--partition=gpu' 'job.sh'"), std::string::npos) << message;
   }
   // Exit 0 without an id is a refusal too.
   write_script(dir_.file("sbatch"), "echo 'submitted'\n");
