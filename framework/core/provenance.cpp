@@ -11,6 +11,8 @@
 #include <ctime>
 #include <memory>
 
+#include "framework/core/build_info.h"  // generated: FCT_SOURCE_DIR, FCT_GIT_REVISION_AT_CONFIGURE
+
 namespace fct {
 namespace {
 
