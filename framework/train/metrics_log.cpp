@@ -6,8 +6,24 @@
 
 namespace fct::train {
 
+namespace {
+
+// Every number of `row` except the step itself, as a scalar at the row's global step.
+void add_scalars(tensorboard::EventFileWriter& events, const std::string& prefix,
+                 const nlohmann::json& row) {
+  const auto step = row.find("step");
+  if (step == row.end() || !step->is_number_integer()) return;
+  for (const auto& [key, value] : row.items()) {
+    if (key == "step" || !value.is_number()) continue;
+    events.add_scalar(prefix + key, value.get<double>(), step->get<int64_t>());
+  }
+  events.flush();
+}
+
+}  // namespace
+
 MetricsLog::MetricsLog(const std::string& directory, std::vector<std::string> csv_columns)
-    : columns_(std::move(csv_columns)) {
+    : columns_(std::move(csv_columns)), events_(directory) {
   const std::string csv_path = directory + "/metrics.csv";
   const bool csv_exists =
       std::filesystem::exists(csv_path) && std::filesystem::file_size(csv_path) > 0;
@@ -38,6 +54,7 @@ void MetricsLog::epoch(const nlohmann::json& row) {
   line["event"] = "epoch";
   jsonl_ << line.dump() << "\n";
   jsonl_.flush();
+  add_scalars(events_, "epoch/", row);
 }
 
 void MetricsLog::step(const nlohmann::json& row) {
@@ -45,6 +62,7 @@ void MetricsLog::step(const nlohmann::json& row) {
   line["event"] = "step";
   jsonl_ << line.dump() << "\n";
   jsonl_.flush();
+  add_scalars(events_, "step/", row);
 }
 
 }  // namespace fct::train

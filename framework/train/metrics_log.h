@@ -1,11 +1,16 @@
-// MetricsLog: a run's numbers, as CSV (one row per epoch, for spreadsheets and plots) and JSON
-// lines (every logged step and epoch, for scripts). Written by rank 0; appends on resume.
+// MetricsLog: a run's numbers, as CSV (one row per epoch, for spreadsheets and plots), JSON
+// lines (every logged step and epoch, for scripts) and TensorBoard scalars (every number of both,
+// tagged "epoch/<column>" and "step/<field>", plotted against the global step). Written by
+// rank 0; appends on resume (TensorBoard: a second event file in the same directory).
 #pragma once
 
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+#include "framework/tensorboard/event_file_writer.h"
 
 namespace fct::train {
 
@@ -24,6 +29,7 @@ class MetricsLog {
   std::vector<std::string> columns_;
   std::ofstream csv_;
   std::ofstream jsonl_;
+  tensorboard::EventFileWriter events_;
 };
 
 }  // namespace fct::train

@@ -23,6 +23,7 @@
 #include "framework/data/batch_source.h"
 #include "framework/train/lr_schedule.h"
 #include "tests/graph/solo_communicator.h"
+#include "tests/tensorboard/python_event_reader.h"
 #include "tests/test_support.h"
 
 namespace fct::train {
@@ -267,6 +268,7 @@ TEST(Trainer, StepMetricsEveryLogEveryGlobalStepsAndOneRowPerEpoch) {
             "allreduce_wait_share");
   EXPECT_EQ(csv[1].rfind("1,2,", 0), 0u) << csv[1];
   EXPECT_EQ(csv[3].rfind("3,6,", 0), 0u) << csv[3];
+  EXPECT_EQ(fct::testing::event_files_in(dir.file("run")).size(), 1u);  // TensorBoard's copy
 }
 
 TEST(Trainer, StoppingEarlyLeavesAResumableRunThatFinishesTheSchedule) {
