@@ -17,7 +17,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler
   libturbojpeg0-dev libjpeg-dev libpng-dev zlib1g-dev libmatio-dev libcsv-dev
   dataset-fashion-mnist
-  python3 python3-h5py python3-numpy python3-protobuf
+  python3 python3-h5py python3-numpy python3-protobuf python3-torch
 )
 
 missing=()
