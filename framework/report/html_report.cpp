@@ -347,8 +347,8 @@ std::string stage_curves(const StageRecord& stage, const std::string& metrics_pa
                          100 * sum / static_cast<double>(metrics.rows()));
   }
   std::string out = "<div class=\"stage\" id=\"curves-" + h(stage.name) + "-" + h(stage.key) +
-                    "\"><h3>" + h(stage.name) + " <span class=\"meta\">" + h(stage.label) +
-                    " &#183; " + h(stage.kind) + " " + h(stage.key) +
+                    "\"><h3>" + h(stage.name) + " <span class=\"meta\">" +
+                    h(stage.label.empty() ? stage.kind : stage.label) + " &#183; " + h(stage.key) +
                     "</span></h3>\n<p class=\"note\">" + h(facts) +
                     "</p>\n<div class=\"charts\">\n";
   for (const auto& chart : charts) out += line_chart_svg(chart) + "\n";
@@ -603,6 +603,7 @@ std::string html_report(const std::string& run_directory) {
           "The stage graph: a node one column right of its deepest input, coloured by "
           "its state in the cache when the graph was written");
     });
+  // The drawing is an overview (a wide graph shrinks to the page); the table has every node.
   if (has_graph_record) graph_body += stage_table(stages);
   if (!graph_body.empty()) sections.push_back({"stages", "Stages", graph_body});
   const std::string inputs = optional_part("input report", [&] { return inputs_report(stages); });

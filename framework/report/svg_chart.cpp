@@ -15,8 +15,8 @@ namespace {
 constexpr const char* kColours[] = {"#0072b2", "#d55e00", "#009e73",
                                     "#cc79a7", "#e69f00", "#56b4e9"};
 
-constexpr double kWidth = 320, kHeight = 200;
-constexpr double kLeft = 46, kRight = 12, kTop = 30, kBottom = 34;
+constexpr double kWidth = 260, kHeight = 168;
+constexpr double kLeft = 40, kRight = 10, kTop = 30, kBottom = 30;
 
 double nice_step(double span, int count) {
   const double raw = span / std::max(count, 1);
@@ -133,10 +133,11 @@ std::string line_chart_svg(const LineChart& chart) {
     if (chart.series.size() > 1) {  // right-aligned legend under the title, last series rightmost
       const double text_w = 5.6 * static_cast<double>(s.name.size());
       out += fmt::format(
-          "<text x=\"{:.1f}\" y=\"25\" text-anchor=\"end\" class=\"legend\" fill=\"{}\">{}</text>"
-          "\n",
-          legend_x, colour, xml_escape(s.name));
-      legend_x -= text_w + 10;
+          "<text x=\"{0:.1f}\" y=\"25\" text-anchor=\"end\" class=\"legend\" "
+          "fill=\"{1}\">{2}</text>"
+          "<rect x=\"{3:.1f}\" y=\"20\" width=\"8\" height=\"3\" fill=\"{1}\"/>\n",
+          legend_x, colour, xml_escape(s.name), legend_x - text_w - 11);
+      legend_x -= text_w + 22;
     }
   }
   return out + "</svg>";
