@@ -1,7 +1,8 @@
 // `fct grid GRID.yaml [key=value ...]`: a compatibility grid (framework/config/grid_config.h) —
 // every model trained once, every old → new pair studied — with the matrix printed at the end and
-// written as grid.{md,csv,json,svg} in the run directory. `--dry-run` lists models and pairs and
-// the grid's stage graph: what the run cache has and what would run.
+// written as grid.{md,csv,json,svg} in the run directory, with the HTML reports of the grid and of
+// each pair. `--dry-run` lists models and pairs and the grid's stage graph: what the run cache has
+// and what would run.
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "framework/cli/node_selection.h"
 #include "framework/config/grid_config.h"
 #include "framework/graph/graph_record.h"
+#include "framework/report/html_report.h"
 #include "framework/study/grid_runner.h"
 #include "framework/study/registered_names.h"
 #include "framework/study/study_graph.h"
@@ -45,6 +47,13 @@ void print_plan(const config::GridConfig& grid) {
   std::cout << std::flush;
 }
 
+// Each pair's report first: the grid's links to those that exist.
+void write_grid_reports(const std::string& root, const report::GridResults& results) {
+  for (const auto& cell : results.cells) report::write_html_report_after_run(cell.directory);
+  if (report::write_html_report_after_run(root))
+    std::cout << "report: " << report::default_report_path(root) << "\n" << std::flush;
+}
+
 void run_grid_command(const GridArguments& args, const CommandContext& context) {
   const auto grid = config::load_grid(args.config_path, args.overrides, study::registered_names());
   if (args.summarize) {  // after the jobs of a submitted grid: every pair must have its results
@@ -56,6 +65,7 @@ void run_grid_command(const GridArguments& args, const CommandContext& context) 
               << report::grid_markdown(results) << "\nresults: " << root
               << "/grid.{md,csv,json,svg}\n"
               << std::flush;
+    write_grid_reports(root, results);
     return;
   }
   if (args.dry_run && context.rank_info.rank == 0) print_plan(grid);
@@ -82,6 +92,7 @@ void run_grid_command(const GridArguments& args, const CommandContext& context) 
               << "/grid.{md,csv,json,svg}, each pair's table in " << outcome.run_directory
               << "/pairs/<old>--<new>/results.md\n"
               << std::flush;
+    write_grid_reports(outcome.run_directory, outcome.results);
   }
 }
 

@@ -20,7 +20,8 @@ int main(int argc, char** argv) {
   fct::configure_logging(info.rank, info.size);
   fct::install_preemption_handler();
 
-  fct::cli::CommandContext context{info, command_line, fct::distributed::Runtime::mpi_library_version()};
+  fct::cli::CommandContext context{info, command_line,
+                                   fct::distributed::Runtime::mpi_library_version()};
   CLI::App app{"fct: forward-compatible training of image-embedding models"};
   app.require_subcommand(1);
   fct::cli::add_train_command(app, context);
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   fct::cli::add_backfill_command(app, context);
   fct::cli::add_cache_command(app, context);
   fct::cli::add_status_command(app, context);
+  fct::cli::add_report_command(app, context);
 
   try {
     app.parse(argc, argv);

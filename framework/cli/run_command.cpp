@@ -1,5 +1,6 @@
 // `fct run STUDY.yaml [key=value ...]`: the whole FCT study (framework/study/study_runner.h), with
-// the results table printed at the end and written beside the stages' outputs.
+// the results table printed at the end and written beside the stages' outputs, and the run's
+// HTML report (report.html).
 #include <spdlog/spdlog.h>
 
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "framework/cli/node_selection.h"
 #include "framework/config/config_loader.h"
 #include "framework/graph/graph_record.h"
+#include "framework/report/html_report.h"
 #include "framework/study/registered_names.h"
 #include "framework/study/study_runner.h"
 
@@ -55,6 +57,9 @@ void run_study_command(const RunArguments& args, const CommandContext& context) 
               << report::format_results_table(outcome.rows) << "results: " << outcome.run_directory
               << "/results.{json,csv,md}\n"
               << std::flush;
+    if (report::write_html_report_after_run(outcome.run_directory))
+      std::cout << "report: " << report::default_report_path(outcome.run_directory) << "\n"
+                << std::flush;
   }
 }
 

@@ -4,8 +4,9 @@
 // directory <output_dir>/sweep/<NNN_key=value...> with its resolved config. A point that finished
 // with the same resolved config is skipped when the sweep is launched again. At the end: a summary
 // across points (summary.{md,csv,json}) and a plot of the first swept key against top-1 and mAP
-// (summary.svg). Every point's config is checked before the first one starts. On SLURM (fct
-// submit) the sweep's graph nodes are jobs run with --nodes, and a last job writes the summary
+// (summary.svg), and the HTML reports of every point and of the sweep. Every point's config is
+// checked before the first one starts. On SLURM (fct submit) the sweep's graph nodes are jobs run
+// with --nodes, and a last job writes the summary
 // (--summarize); --point N runs one point alone.
 #include <spdlog/spdlog.h>
 
@@ -25,6 +26,7 @@
 #include "framework/core/error.h"
 #include "framework/core/hash.h"
 #include "framework/graph/graph_record.h"
+#include "framework/report/html_report.h"
 #include "framework/report/sweep_summary.h"
 #include "framework/study/study_runner.h"
 #include "framework/study/sweep_plan.h"
@@ -93,6 +95,10 @@ void run_sweep(const SweepArguments& args, const CommandContext& context) {
               << report::sweep_markdown(results, title) << "summary: " << sweep_dir
               << "/summary.{md,csv,json,svg}\n"
               << std::flush;
+    // Each point's report first: the sweep's links to those that exist.
+    for (const auto& result : results) report::write_html_report_after_run(result.directory);
+    if (report::write_html_report_after_run(sweep_dir))
+      std::cout << "report: " << report::default_report_path(sweep_dir) << "\n" << std::flush;
   };
   if (args.summarize) {  // after the points ran elsewhere (a job array): every one must be done
     std::vector<report::SweepPointResult> results;

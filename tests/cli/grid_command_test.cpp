@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "framework/core/report_text.h"
 #include "tests/cli/cli_test_support.h"
 #include "tests/dataset_fixtures.h"
 
@@ -69,6 +70,15 @@ TEST(GridCommand, TrainsEachModelOnceStudiesEveryPairAndReusesModels) {
   EXPECT_NE(result.output.find("| old \\ new | c | d | old/old |"), std::string::npos)
       << result.output;
   EXPECT_NE(read_text_file(run + "/config.yaml").find("a -> c (+bct)"), std::string::npos);
+  // The HTML reports: the grid's matrices, linking each pair's report.
+  const std::string report = read_text_file(run + "/report.html");
+  EXPECT_NE(
+      report.find("data-old=\"b\" data-new=\"d\" data-case=\"new/fct+si\" "
+                  "data-metric=\"top1\">" +
+                  fct::fixed2(json["matrices"]["new/fct+si"]["top1"][1][1].get<double>()) + "<"),
+      std::string::npos);
+  EXPECT_NE(report.find("href=\"pairs/a--c/report.html\""), std::string::npos);
+  EXPECT_TRUE(fs::exists(run + "/pairs/b--d/report.html"));
 
   // Again: nothing trains, the matrix is the same.
   result = run_fct(2, {"grid", "grid.yaml", "--no-progress"}, 900, dir.path());

@@ -1,7 +1,8 @@
 // The FCT study end to end under mpirun on a tiny configuration: `fct run` writes every case's
-// figures and skips finished stages when run again; the stores it leaves are read by h5py with the
-// documented layout; `fct eval` reproduces the study's figures; `fct transform` refuses a gallery
-// of another model; `fct embed` writes a store; the on-the-fly feed of h runs too.
+// figures and its HTML report (checked in headless Chromium when installed), and skips finished
+// stages when run again; the stores it leaves are read by h5py with the documented layout; `fct
+// eval` reproduces the study's figures; `fct transform` refuses a gallery of another model; `fct
+// embed` writes a store; the on-the-fly feed of h runs too.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,7 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
+#include "framework/core/report_text.h"
 #include "tests/cli/cli_test_support.h"
+#include "tests/headless_chromium.h"
 
 namespace fct::testing {
 namespace {
@@ -87,6 +90,30 @@ TEST(StudyCommand, TinyStudyEndToEnd) {
                            "old/provenance.json", "side_info/model.pt", "bct/model.pt",
                            "features/train.h5", "fct/model.pt", "fct_si/model.pt"})
     EXPECT_TRUE(std::filesystem::exists(run + "/" + file)) << file;
+  // The HTML report: every figure of results.json in its cell, the model stages' curves, every
+  // stage built by this run; in a browser, nothing fails to load.
+  EXPECT_NE(first.output.find("report: " + run + "/report.html"), std::string::npos)
+      << first.output;
+  const std::string report = read_text_file(run + "/report.html");
+  for (const auto& row : results)
+    for (const char* key : {"top1", "top5", "mAP", "negative_flips"})
+      EXPECT_NE(report.find("data-case=\"" + row["case"].get<std::string>() + "\" data-metric=\"" +
+                            key + "\">" + fct::fixed2(row[key].get<double>()) + "</td>"),
+                std::string::npos)
+          << row["case"] << " " << key;
+  for (const char* stage : {"old", "side_info", "new", "bct", "fct", "fct_si"})
+    EXPECT_NE(report.find("id=\"curves-" + std::string(stage) + "-"), std::string::npos) << stage;
+  EXPECT_EQ(count(report, "built by this run</td>"), 14u) << "every stage";
+  if (!find_chromium().empty()) {
+    const auto loaded = load_in_chromium(run + "/report.html", dir.path());
+    ASSERT_EQ(loaded.exit_code, 0) << loaded.log;
+    const auto cells = result_cells(loaded.dom);
+    for (const auto& row : results)
+      EXPECT_EQ(cells.at({row["case"].get<std::string>(), "mAP"}),
+                fct::fixed2(row["mAP"].get<double>()));
+    const auto problems = page_problems(loaded.log, run + "/report.html");
+    EXPECT_TRUE(problems.empty()) << problems.front();
+  }
 
   // 2. Run again, with settings that change only how it runs: every stage (4 models, 3 stores,
   //    the feature cache, 2 h and their galleries, the evaluation, the table) is skipped and the
@@ -98,6 +125,7 @@ TEST(StudyCommand, TinyStudyEndToEnd) {
   ASSERT_EQ(second.exit_code, 0) << second.output;
   EXPECT_EQ(count(second.output, "skipped"), 14u) << second.output;
   EXPECT_EQ(read_json(run + "/results.json"), results);
+  EXPECT_EQ(count(read_text_file(run + "/report.html"), "from the cache (built for"), 14u);
 
   // 3. h5py reads the stores as they are, with the documented names, shapes and types.
   const std::string script =

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "framework/core/report_text.h"
 #include "tests/cli/cli_test_support.h"
 #include "tests/dataset_fixtures.h"
 
@@ -41,6 +42,17 @@ TEST(SweepCommand, RunsEveryPointWritesTheSummaryAndSkipsFinishedPoints) {
   EXPECT_NE(svg.find("<svg"), std::string::npos);
   EXPECT_NE(svg.find("new/fct+si"), std::string::npos);
   EXPECT_NE(svg.find("<polyline"), std::string::npos);
+  // The HTML reports: the sweep's, linking each point's.
+  EXPECT_NE(result.output.find("report: " + out.substr(dir.path().size() + 1) + "/report.html"),
+            std::string::npos)
+      << result.output;
+  const std::string report = read_text_file(out + "/report.html");
+  EXPECT_NE(report.find("data-point=\"1\" data-case=\"new/fct+si\" data-metric=\"top1\">" +
+                        fct::fixed2(summary[1]["results"][6]["top1"].get<double>()) + "<"),
+            std::string::npos);
+  EXPECT_NE(report.find("href=\"001_side_info.model.embedding_dim=16/report.html\""),
+            std::string::npos);
+  EXPECT_TRUE(fs::exists(out + "/000_side_info.model.embedding_dim=8/report.html"));
 
   // Launched again: both points are skipped, the summary is the same.
   result = run_fct(2, sweep, 600, dir.path());
