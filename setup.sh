@@ -15,6 +15,7 @@ PACKAGES=(
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev
   libprotobuf-dev protobuf-compiler
+  chromium
   libturbojpeg0-dev libjpeg-dev libpng-dev zlib1g-dev libmatio-dev libcsv-dev
   dataset-fashion-mnist
   python3 python3-h5py python3-numpy python3-protobuf python3-torch
