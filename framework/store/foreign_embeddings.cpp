@@ -100,7 +100,8 @@ Source ForeignEmbeddingsReader::Impl::open_source(const std::string& name,
     const auto datasets = detail::list_datasets(file.get());
     throw DataError(
         path + ": no dataset '" + name + "' for the " + role + "; the file has " +
-        (datasets.empty() ? std::string("no datasets") : "datasets " + datasets_text(datasets)));
+        (datasets.empty() ? std::string("no datasets") : "datasets " + datasets_text(datasets)) +
+        " (`fct store import` takes the names: --embeddings NAME --labels NAME --ids NAME)");
   }
   Hid owned(object, H5Oclose);
   if (H5Iget_type(object) != H5I_DATASET) {
