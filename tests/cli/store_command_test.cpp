@@ -184,6 +184,7 @@ write("float_labels.h5", embeddings=e, labels=np.arange(100) / 2)
 write("vector.h5", embeddings=e[:, 0], labels=np.arange(100))
 )");
   write_text_file(dir.file("previous.h5"), "previous\n");
+  write_text_file(dir.file("text.h5"), "not HDF5\n");
   const auto inputs = directory_files(dir.path());
   const auto import_error = [&](const std::string& file, std::vector<std::string> extra = {},
                                 int ranks = 2) {
@@ -214,7 +215,8 @@ write("vector.h5", embeddings=e[:, 0], labels=np.arange(100))
                       "'feats' float32 [100, 4], 'y' int64 [100]");
   EXPECT_CONTAINS(import_error("other.h5", {"--embeddings", "feats", "--labels", "z"}),
                   "no dataset 'z' for the labels");
-  EXPECT_CONTAINS(import_error("previous.h5"), "not an HDF5 file");
+  EXPECT_CONTAINS(import_error("text.h5"), dir.file("text.h5") + ": not an HDF5 file");
+  EXPECT_CONTAINS(import_error("previous.h5"), "is the input file");
   // Nothing written, nothing left behind, the file at --out untouched.
   EXPECT_EQ(directory_files(dir.path()), inputs);
   EXPECT_EQ(read_text_file(dir.file("previous.h5")), "previous\n");
