@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   fct::cli::add_cache_command(app, context);
   fct::cli::add_status_command(app, context);
   fct::cli::add_report_command(app, context);
+  fct::cli::add_store_command(app, context);
 
   try {
     app.parse(argc, argv);

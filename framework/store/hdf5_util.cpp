@@ -100,4 +100,39 @@ std::vector<int64_t> dataset_shape(hid_t dataset, const std::string& what) {
   return std::vector<int64_t>(dims.begin(), dims.end());
 }
 
+namespace {
+
+herr_t collect_dataset(hid_t group, const char* name, const H5L_info_t*, void* data) {
+  const hid_t object = H5Oopen(group, name, H5P_DEFAULT);
+  if (object < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return 0;
+  }
+  Hid owned(object, H5Oclose);
+  if (H5Iget_type(object) != H5I_DATASET) return 0;
+  DatasetSummary summary;
+  summary.path = name;
+  const hid_t type = H5Dget_type(object);
+  if (type >= 0) {
+    summary.type = hdf5_type_name(type);
+    H5Tclose(type);
+  }
+  try {
+    summary.shape = dataset_shape(object, summary.path);
+  } catch (const Error&) {
+    // A summary is for a message: an unreadable shape is shown as [].
+  }
+  static_cast<std::vector<DatasetSummary>*>(data)->push_back(std::move(summary));
+  return 0;
+}
+
+}  // namespace
+
+std::vector<DatasetSummary> list_datasets(hid_t file) {
+  std::vector<DatasetSummary> datasets;
+  check_status(H5Lvisit(file, H5_INDEX_NAME, H5_ITER_INC, collect_dataset, &datasets),
+               "cannot list the datasets of the file");
+  return datasets;
+}
+
 }  // namespace fct::store::detail

@@ -75,4 +75,15 @@ std::string hdf5_type_name(hid_t type);
 // The extents of a dataset's dataspace.
 std::vector<int64_t> dataset_shape(hid_t dataset, const std::string& what);
 
+// One dataset of a file, for messages that say what a file holds.
+struct DatasetSummary {
+  std::string path;  // from the root, without the leading '/': "embeddings", "data/feats"
+  std::string type;  // hdf5_type_name()
+  std::vector<int64_t> shape;
+};
+
+// Every dataset reachable from the root of `file`, groups walked depth first in name order.
+// Links that cannot be opened (dangling soft or external links) are left out.
+std::vector<DatasetSummary> list_datasets(hid_t file);
+
 }  // namespace fct::store::detail

@@ -25,6 +25,9 @@
 // name complete (Note [Write, then rename] in core/atomic_file.h): StoreWriter writes to a
 // temporary name and renames at commit(); StoreUpdater (store_updater.h) is the one exception,
 // overwriting raw rows of a committed store in place.
+// An HDF5 file without `fct_store_version` is not a store, whatever it holds: nothing says which
+// model made its vectors. One with embeddings and labels written by h5py or numpy (a foreign file,
+// foreign_embeddings.h) becomes a store with `fct store import`, and `fct eval` reads it directly.
 #pragma once
 
 #include <torch/torch.h>
@@ -87,10 +90,20 @@ inline constexpr const char* kBackfillOrder = "backfill_order";  // the order a 
 inline constexpr const char* kBackfillSeed = "backfill_seed";
 inline constexpr const char* kBackfillPlanned = "backfill_planned";     // UTC time of the plan
 inline constexpr const char* kBackfillNewStore = "backfill_new_store";  // the distance oracle's
+// An imported store (fct store import, foreign_embeddings.h): the file its rows came from (absolute
+// path, FNV-1a hash of its bytes), which of its datasets became which column, and the provenance
+// the file could not give (comma-separated attribute or column names, e.g. "ids, model_hash").
+inline constexpr const char* kImportedFrom = "imported_from";
+inline constexpr const char* kImportedFromHash = "imported_from_hash";
+inline constexpr const char* kImportedColumns = "imported_columns";
+inline constexpr const char* kImportedMissing = "imported_missing";
 // The feature cache: K augmented views of N training images, row v * N + i.
 inline constexpr const char* kViews = "views";
 inline constexpr const char* kRowsPerView = "rows_per_view";
 }  // namespace attribute
+
+// The model_kind of an imported store: its vectors come from outside fct, no model file names them.
+inline constexpr const char* kImportedModelKind = "imported";
 
 // "embedded_by_<value>": the file hash of the model whose vectors carry that kEmbeddedBy value.
 std::string embedded_by_attribute(int64_t value);

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "framework/core/error.h"
+#include "framework/store/foreign_embeddings.h"
 #include "framework/store/hdf5_util.h"
 
 namespace fct::store {
@@ -156,7 +157,8 @@ void StoreReader::Impl::read_attributes() {
   }
   const auto version = attributes.find(kVersionAttribute);
   if (version == attributes.end()) {
-    throw Error(where() + ": not an fct store (no '" + kVersionAttribute + "' attribute)");
+    throw Error(where() + ": not an fct store (no '" + kVersionAttribute + "' attribute); " +
+                import_advice(path));
   }
   if (version->second != kStoreVersion) {
     throw Error(where() + ": store version '" + version->second + "', this build reads version " +

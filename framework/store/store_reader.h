@@ -16,6 +16,8 @@ class StoreReader {
  public:
   // fct::Error naming the file when it is missing, not an HDF5 file, or not a complete store of
   // this version (a missing or mismatched dataset: the message names the dataset and the shapes).
+  // For an HDF5 file without `fct_store_version` the message says how to import it
+  // (import_advice() of foreign_embeddings.h).
   explicit StoreReader(const std::string& path);
   ~StoreReader();
   StoreReader(StoreReader&&) noexcept;

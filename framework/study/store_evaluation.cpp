@@ -1,16 +1,16 @@
 #include "framework/study/store_evaluation.h"
 
 #include "framework/core/error.h"
-#include "framework/store/store_reader.h"
+#include "framework/store/embedding_file.h"
 
 namespace fct::study {
 
 eval::EmbeddingSet load_embedding_set(const std::string& store_path) {
-  const store::StoreReader reader(store_path);
+  store::EmbeddingFile file = store::read_embedding_file(store_path);
   eval::EmbeddingSet set;
-  set.embeddings = reader.read_column("embeddings", 0, reader.rows());
-  set.labels = reader.read_column("labels", 0, reader.rows());
-  set.ids = reader.read_column("ids", 0, reader.rows());
+  set.embeddings = std::move(file.embeddings);
+  set.labels = std::move(file.labels);
+  set.ids = std::move(file.ids);
   return set;
 }
 

@@ -10,6 +10,8 @@
 
 namespace fct::study {
 
+// An fct store, or a foreign embeddings file with datasets `embeddings` and `labels`
+// (store::read_embedding_file: the reader `fct store import` uses).
 eval::EmbeddingSet load_embedding_set(const std::string& store_path);
 
 struct StoreEvaluation {
