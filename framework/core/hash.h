@@ -26,4 +26,8 @@ inline uint64_t fnv1a(const std::string& text, uint64_t hash = kFnvOffset) {
 // 16 lower-case hex digits.
 std::string to_hex(uint64_t value);
 
+// FNV-1a of a file's bytes, in hex: the name of an exact file (a model file, an imported
+// embeddings file). Throws fct::Error naming the file when it cannot be read.
+std::string file_hash(const std::string& path);
+
 }  // namespace fct

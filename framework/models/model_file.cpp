@@ -103,15 +103,7 @@ ModelFileInfo read_model_info(const std::string& path, const std::string& expect
 }
 
 std::string model_file_hash(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open " + path + " to hash it");
-  uint64_t hash = kFnvOffset;
-  std::vector<char> buffer(1 << 20);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    hash = fnv1a(buffer.data(), static_cast<std::size_t>(in.gcount()), hash);
-  }
-  return to_hex(hash);
+  return file_hash(path);
 }
 
 nlohmann::json make_embedding_spec(const config::ModelConfig& model, const std::string& dataset,

@@ -12,20 +12,6 @@
 namespace fct::store {
 namespace {
 
-// FNV-1a of the file's bytes, as model files are named (models/model_file.cpp, which fct_store
-// cannot link): which file, exactly, an imported store came from.
-std::string file_hash(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot open " + path + " to hash it");
-  uint64_t hash = kFnvOffset;
-  std::vector<char> buffer(1 << 20);
-  while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    hash = fnv1a(buffer.data(), static_cast<std::size_t>(in.gcount()), hash);
-  }
-  return to_hex(hash);
-}
-
 std::string joined(const std::vector<std::string>& names) {
   std::string text;
   for (const auto& name : names) text += (text.empty() ? "" : ", ") + name;
