@@ -135,10 +135,8 @@ TEST(EventFileWriter, PythonRejectsAFlippedByte) {
     file.seekp(size - 8);
     file.put('\x7f');
   }
+  fct::testing::compile_event_messages_for_python(dir.path());
   const std::string source = fct::testing::source_directory();
-  fct::testing::run_command({"protoc", "-I" + source, "--python_out=" + dir.path(),
-                             source + "/framework/tensorboard/tensorboard_event.proto"},
-                            120);
   const auto read = fct::testing::run_command(
       {"/usr/bin/python3", source + "/tests/tensorboard/read_events.py", dir.path(), path}, 120);
   EXPECT_NE(read.exit_code, 0);

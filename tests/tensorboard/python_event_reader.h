@@ -33,15 +33,21 @@ inline std::vector<std::string> event_files_in(const std::string& directory) {
   return files;
 }
 
-// The events of `files` as tests/tensorboard/read_events.py prints them; fails the test with
-// Python's message when a record is malformed. `scratch` receives the compiled messages.
-inline std::vector<nlohmann::json> read_events_in_python(const std::vector<std::string>& files,
-                                                         const std::string& scratch) {
+// Compiles fct's event messages for Python into `scratch` (read_events.py's first argument).
+inline void compile_event_messages_for_python(const std::string& scratch) {
   const std::string source = source_directory();
   const auto protoc = run_command({"protoc", "-I" + source, "--python_out=" + scratch,
                                    source + "/framework/tensorboard/tensorboard_event.proto"},
                                   120);
   EXPECT_EQ(protoc.exit_code, 0) << protoc.output;
+}
+
+// The events of `files` as tests/tensorboard/read_events.py prints them; fails the test with
+// Python's message when a record is malformed. `scratch` receives the compiled messages.
+inline std::vector<nlohmann::json> read_events_in_python(const std::vector<std::string>& files,
+                                                         const std::string& scratch) {
+  compile_event_messages_for_python(scratch);
+  const std::string source = source_directory();
   std::vector<std::string> command = {"/usr/bin/python3",
                                       source + "/tests/tensorboard/read_events.py", scratch};
   command.insert(command.end(), files.begin(), files.end());
