@@ -22,6 +22,8 @@ void add_cache_command(CLI::App& app, const CommandContext& context);
 void add_status_command(CLI::App& app, const CommandContext& context);
 void add_report_command(CLI::App& app, const CommandContext& context);
 void add_store_command(CLI::App& app, const CommandContext& context);
+void add_model_command(CLI::App& app, const CommandContext& context);
+void add_export_command(CLI::App& app, const CommandContext& context);
 
 // --threads, --device and --timeout of the commands without a config file.
 void add_device_options(CLI::App& command, config::DistConfig& dist);

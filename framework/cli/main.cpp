@@ -38,6 +38,8 @@ int main(int argc, char** argv) {
   fct::cli::add_status_command(app, context);
   fct::cli::add_report_command(app, context);
   fct::cli::add_store_command(app, context);
+  fct::cli::add_model_command(app, context);
+  fct::cli::add_export_command(app, context);
 
   try {
     app.parse(argc, argv);

@@ -75,6 +75,13 @@ struct IsConfigStruct<T,
                       std::void_t<decltype(std::declval<T&>().visit(std::declval<AnyVisitor&>()))>>
     : std::true_type {};
 
+// Structs whose keys constrain each other say so in `std::string cross_check() const` ("" = fine).
+template <class T, class = void>
+struct HasCrossCheck : std::false_type {};
+template <class T>
+struct HasCrossCheck<T, std::void_t<decltype(std::declval<const T&>().cross_check())>>
+    : std::true_type {};
+
 template <class T>
 struct IsVector : std::false_type {};
 template <class T, class A>
@@ -235,6 +242,12 @@ void read_struct(const YAML::Node& node, T& out, const ReadContext& context) {
   check_keys(map, names.names(), context);
   StructReader reader(map, context);
   out.visit(reader);
+  if constexpr (detail::HasCrossCheck<T>::value) {
+    const std::string problem = out.cross_check();
+    if (!problem.empty())
+      throw ConfigError(context.source.where(context.path, context.mark) +
+                        (context.path.empty() ? "" : "'" + context.path + "': ") + problem);
+  }
 }
 
 template <class T>

@@ -56,14 +56,58 @@ struct ModelConfig {
   int64_t embedding_dim = 128;
   int64_t width = 64;  // channels of the first stage (64 = torchvision's ResNet)
   EmbeddingHead head = EmbeddingHead::kConv;
+  // Models from PyTorch (docs/pytorch-models.md). A state dict (torch.save(model.state_dict()),
+  // torchvision's names) to start from, or with `frozen` to use as it is.
+  std::string weights;
+  bool frozen = false;
+  // arch torchscript: the file of torch.jit.save, mapping images to embeddings, and the images it
+  // expects: their side (0 = as the dataset gives them) and the per-channel normalisation of pixel
+  // values in [0, 1] ([] = the dataset's own; [0] and [1] = none, for a module that normalises).
+  std::string path;
+  int64_t input_size = 0;
+  std::vector<double> input_mean;
+  std::vector<double> input_std;
+
+  // A TorchScript module is used as it is, whatever `frozen` says: fct trains its own backbones.
+  bool imported() const { return frozen || arch == "torchscript"; }
 
   template <class V>
   void visit(V& v) {
-    v("arch", arch, "backbone, by registry name", registered("model"));
+    v("arch", arch, "backbone, by registry name (torchscript: a module from PyTorch)",
+      registered("model"));
     v("embedding_dim", embedding_dim, "embedding dimension d", in_range<int64_t>(1, 65536));
     v("width", width, "channels of the first stage (64 = torchvision ResNet)",
       in_range<int64_t>(1, 4096));
     v("head", head, "embedding head: conv (protocol) or linear");
+    v("weights", weights, "state dict file to start from ('' = random initialisation)");
+    v("frozen", frozen, "use the model as given (weights or path), without training");
+    v("path", path, "arch torchscript: the TorchScript file");
+    v("input_size", input_size, "arch torchscript: side of its input images (0 = the dataset's)",
+      in_range<int64_t>(0, 4096));
+    v("input_mean", input_mean, "arch torchscript: per-channel mean it expects ([] = dataset's)");
+    v("input_std", input_std, "arch torchscript: per-channel std it expects ([] = dataset's)",
+      each(positive()));
+  }
+
+  std::string cross_check() const {
+    if (arch == "torchscript") {
+      if (path.empty()) return "arch torchscript needs 'path', the module's file";
+      if (!weights.empty())
+        return "'weights' loads a state dict into fct's own backbones, not into a TorchScript "
+               "module (its weights are in its file)";
+    } else {
+      if (!path.empty()) return "'path' names a TorchScript file: set arch: torchscript";
+      if (input_size != 0 || !input_mean.empty() || !input_std.empty())
+        return "input_size, input_mean and input_std describe a TorchScript module's input; fct's "
+               "own backbones take the dataset's images";
+      if (frozen && weights.empty())
+        return "frozen without 'weights' would be a model with random weights";
+    }
+    if (input_mean.size() != input_std.size())
+      return "input_mean and input_std need one value per channel each (" +
+             std::to_string(input_mean.size()) + " and " + std::to_string(input_std.size()) +
+             " given)";
+    return "";
   }
 };
 

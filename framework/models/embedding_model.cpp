@@ -8,10 +8,13 @@ namespace fct::models {
 EmbeddingModelImpl::EmbeddingModelImpl(torch::nn::AnyModule backbone, int64_t embedding_dim,
                                        int64_t num_classes)
     : backbone_(std::move(backbone)), embedding_dim_(embedding_dim), num_classes_(num_classes) {
-  if (embedding_dim <= 0 || num_classes <= 0)
-    throw Error("embedding model: embedding_dim and num_classes must be positive, found " +
-                std::to_string(embedding_dim) + " and " + std::to_string(num_classes));
+  if (embedding_dim <= 0 || num_classes < 0)
+    throw Error(
+        "embedding model: embedding_dim must be positive and num_classes not negative, "
+        "found " +
+        std::to_string(embedding_dim) + " and " + std::to_string(num_classes));
   register_module("backbone", backbone_.ptr());
+  if (num_classes == 0) return;
   // The protocol's classifier has no bias (fct-protocol.md §2).
   classifier_ = register_module(
       "classifier",
@@ -25,7 +28,8 @@ torch::Tensor EmbeddingModelImpl::embed(torch::Tensor images) {
 EmbeddingOutput EmbeddingModelImpl::forward(torch::Tensor images) {
   EmbeddingOutput output;
   output.embedding = embed(std::move(images));
-  output.logits = classifier_->forward(output.embedding);
+  output.logits = classifier_ ? classifier_->forward(output.embedding)
+                              : output.embedding.new_empty({output.embedding.size(0), 0});
   return output;
 }
 

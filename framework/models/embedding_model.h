@@ -19,7 +19,8 @@ struct EmbeddingOutput {
 
 class EmbeddingModelImpl : public torch::nn::Module {
  public:
-  // `backbone` maps images to [B, d] embeddings (it includes the embedding head).
+  // `backbone` maps images to [B, d] embeddings (it includes the embedding head). num_classes 0:
+  // no classifier (a model imported from PyTorch brings only its embeddings).
   EmbeddingModelImpl(torch::nn::AnyModule backbone, int64_t embedding_dim, int64_t num_classes);
 
   EmbeddingOutput forward(torch::Tensor images);
@@ -27,7 +28,10 @@ class EmbeddingModelImpl : public torch::nn::Module {
 
   int64_t embedding_dim() const { return embedding_dim_; }
   int64_t num_classes() const { return num_classes_; }
+  bool has_classifier() const { return !classifier_.is_empty(); }
+  // Null without a classifier (has_classifier()).
   torch::nn::Linear& classifier() { return classifier_; }
+  torch::nn::AnyModule& backbone() { return backbone_; }
 
  private:
   torch::nn::AnyModule backbone_;

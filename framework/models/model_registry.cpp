@@ -1,6 +1,7 @@
 #include "framework/models/model_registry.h"
 
 #include "framework/models/resnet.h"
+#include "framework/models/torchscript_backbone.h"
 
 namespace fct::models {
 namespace {
@@ -18,6 +19,13 @@ BackboneFactory resnet(int64_t depth, bool small_input) {
   };
 }
 
+// A module from PyTorch. Without a path, an empty one that a model file's load() fills.
+torch::nn::AnyModule torchscript(const config::ModelConfig& config, int64_t /*in_channels*/) {
+  if (config.path.empty()) return torch::nn::AnyModule(TorchScriptBackbone());
+  return torch::nn::AnyModule(TorchScriptBackbone(
+      config.path, TorchScriptInput{config.input_size, config.input_mean, config.input_std}));
+}
+
 }  // namespace
 
 const Registry<BackboneFactory>& model_registry() {
@@ -31,6 +39,7 @@ const Registry<BackboneFactory>& model_registry() {
                                                                {"resnet18_small", resnet(18, true)},
                                                                {"resnet34_small", resnet(34, true)},
                                                                {"resnet50_small", resnet(50, true)},
+                                                               {"torchscript", torchscript},
                                                            });
   return registry;
 }

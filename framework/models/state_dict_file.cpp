@@ -418,8 +418,14 @@ void write_state_dict_file(const std::string& path, const torch::nn::Module& mod
 }
 
 std::vector<std::string> load_state_dict_file(const std::string& path, torch::nn::Module& module) {
+  return load_state_dict(read_state_dict_file(path), path, module);
+}
+
+std::vector<std::string> load_state_dict(
+    const std::vector<std::pair<std::string, torch::Tensor>>& entries, const std::string& path,
+    torch::nn::Module& module) {
   std::map<std::string, torch::Tensor> file;
-  for (auto& [key, tensor] : read_state_dict_file(path)) file[key] = tensor;
+  for (const auto& [key, tensor] : entries) file[key] = tensor;
   std::set<std::string> used;
   torch::NoGradGuard no_grad;
   const auto assign = [&](const std::string& key, torch::Tensor& target) {

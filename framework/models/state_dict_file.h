@@ -29,5 +29,9 @@ void write_state_dict_file(const std::string& path, const torch::nn::Module& mod
 // key and both shapes); keys the module does not have are returned (the caller decides: a
 // torchvision ResNet's `fc.*` has no place in an embedding backbone).
 std::vector<std::string> load_state_dict_file(const std::string& path, torch::nn::Module& module);
+// The same from tensors already read; `source` names them in errors.
+std::vector<std::string> load_state_dict(
+    const std::vector<std::pair<std::string, torch::Tensor>>& entries, const std::string& source,
+    torch::nn::Module& module);
 
 }  // namespace fct::models

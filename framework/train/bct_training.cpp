@@ -62,12 +62,18 @@ TrainSummary train_bct(const config::ExperimentConfig& config, const config::Bct
                       std::to_string(config.model.embedding_dim) +
                       ") must equal the old model's (" +
                       std::to_string(old.model->embedding_dim()) + ", " + old_model_path + ")");
-  const auto old_classes =
-      losses::old_classes_as_new_labels(models::trained_classes_of(old.info), config.data.classes);
+  // A model imported from PyTorch has no classifier: every row is then a class mean, BCT's
+  // classifier for classes the old model never had.
+  const bool old_classifier = old.model->has_classifier();
+  const auto old_classes = old_classifier
+                               ? losses::old_classes_as_new_labels(
+                                     models::trained_classes_of(old.info), config.data.classes)
+                               : std::vector<int64_t>{};
   const auto means =
       class_mean_embeddings(config, old.model, bct.prototype_samples, comm, options.device);
-  auto classifier = losses::extend_old_classifier(old.model->classifier()->weight.to(torch::kCPU),
-                                                  old_classes, means);
+  const auto old_weight = old_classifier ? old.model->classifier()->weight.to(torch::kCPU)
+                                         : torch::empty({0, means.size(1)});
+  auto classifier = losses::extend_old_classifier(old_weight, old_classes, means);
   spdlog::info("BCT: old classifier covers {} of {} classes, the others use class means (λ = {})",
                old_classes.size(), means.size(0), bct.influence_weight);
   return train_supervised(config, comm, options,

@@ -3,9 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include "framework/config/config_writer.h"
+#include "framework/core/error.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
 #include "framework/models/model_file.h"
+#include "framework/models/pretrained_weights.h"
 #include "framework/train/input_report.h"
 #include "framework/train/simclr_task.h"
 #include "framework/train/supervised_training.h"
@@ -15,6 +17,10 @@ namespace fct::train {
 TrainSummary train_side_info(const config::ExperimentConfig& config,
                              const config::SimclrConfig& simclr, distributed::Communicator& comm,
                              const TrainerOptions& options) {
+  if (config.model.imported())
+    throw ConfigError("side_info.model: arch " + config.model.arch +
+                      (config.model.frozen ? " with frozen: true" : "") +
+                      " is used as it is, not trained by SimCLR");
   const auto train_set = data::make_dataset(config.data, config.data.train_split, &comm);
   const auto val_set = data::make_dataset(config.data, config.data.val_split, &comm);
   spdlog::info("side-info: SimCLR on {} ({} unlabelled training images), s = {}, temperature {}",
@@ -22,6 +28,9 @@ TrainSummary train_side_info(const config::ExperimentConfig& config,
 
   torch::manual_seed(static_cast<uint64_t>(config.seed));
   models::SimclrModel model(config.model, train_set->channels(), simclr.projection_dim);
+  if (!config.model.weights.empty())
+    log_pretrained_weights(config.model.weights,
+                           models::load_pretrained_weights(config.model.weights, model));
   SimclrTask task(model, simclr.temperature, comm, options.device);
   // Validation views are augmented like training views: the metric asks whether two views of a
   // held-out image find each other.

@@ -13,6 +13,7 @@
 #include "framework/losses/classification_loss.h"
 #include "framework/models/embedding_model.h"
 #include "framework/models/model_file.h"
+#include "framework/models/pretrained_weights.h"
 #include "framework/train/checkpoint.h"
 #include "framework/train/input_report.h"
 #include "framework/train/supervised_task.h"
@@ -36,9 +37,23 @@ void write_training_summary(const std::string& run_directory, const TrainSummary
   write_text_atomically(run_directory + "/summary.json", record.dump(2) + "\n");
 }
 
+void log_pretrained_weights(const std::string& path, const std::vector<std::string>& unused) {
+  std::string keys;
+  for (std::size_t i = 0; i < unused.size() && i < 8; ++i) keys += (i ? ", " : "") + unused[i];
+  if (unused.size() > 8) keys += ", ...";
+  spdlog::info("model: starts from the state dict {}{}", path,
+               unused.empty()
+                   ? std::string()
+                   : " (" + std::to_string(unused.size()) + " keys unused: " + keys + ")");
+}
+
 TrainSummary train_supervised(const config::ExperimentConfig& config,
                               distributed::Communicator& comm, const TrainerOptions& options,
                               std::unique_ptr<losses::ClassificationLoss> loss) {
+  if (config.model.imported())
+    throw ConfigError("model: arch " + config.model.arch +
+                      (config.model.frozen ? " with frozen: true" : "") +
+                      " is used as it is, not trained; `fct model import` makes its model file");
   const auto train_set = data::make_dataset(config.data, config.data.train_split, &comm);
   const auto val_set = data::make_dataset(config.data, config.data.val_split, &comm);
   spdlog::info("data: {} ({} training samples, {} validation samples, {} classes)",
@@ -47,6 +62,9 @@ TrainSummary train_supervised(const config::ExperimentConfig& config,
   torch::manual_seed(static_cast<uint64_t>(config.seed));
   auto model =
       models::make_embedding_model(config.model, train_set->channels(), train_set->num_classes());
+  if (!config.model.weights.empty())
+    log_pretrained_weights(config.model.weights,
+                           models::load_pretrained_weights(config.model.weights, model));
   int64_t parameter_count = 0;
   for (const auto& p : model->parameters()) parameter_count += p.numel();
   spdlog::info("model: {} (width {}, embedding {}, {} head), {:.2f} M parameters, on {}",

@@ -22,6 +22,10 @@ TrainSummary train_supervised(const config::ExperimentConfig& config,
 void write_training_summary(const std::string& run_directory, const TrainSummary& summary,
                             int world_size, nlohmann::json extra);
 
+// One log line: the training starts from the state dict `path` (model.weights); `unused` are its
+// keys the model has no place for.
+void log_pretrained_weights(const std::string& path, const std::vector<std::string>& unused);
+
 // The model file a finished training leaves in its run directory.
 std::string model_path(const std::string& run_directory);
 

@@ -42,7 +42,15 @@ TrainSummary train_transformation(const config::ExperimentConfig& config,
       config::name_of(transformation.feed));
   UncertaintyTraining uncertainty;
   if (spec.uncertainty) {
-    uncertainty.new_classifier = new_model.model->classifier()->weight.detach().clone();
+    if (!new_model.model->has_classifier() && transformation.mu_disc > 0)
+      throw ConfigError(
+          "FastFill: transformation.mu_disc > 0 trains h through the new model's classifier, and "
+          "the new model " +
+          paths.new_model +
+          " has none (imported from PyTorch without one); set transformation.mu_disc: 0");
+    uncertainty.new_classifier = new_model.model->has_classifier()
+                                     ? new_model.model->classifier()->weight.detach().clone()
+                                     : torch::empty({0, spec.new_dim});
     uncertainty.weights.mu_disc = transformation.mu_disc;
     uncertainty.weights.mu_unc = transformation.mu_unc;
     uncertainty.weights.label_smoothing = transformation.label_smoothing;
