@@ -58,7 +58,7 @@ TEST(ModelConfig, KeysThatContradictEachOtherAreRefusedNamingThem) {
                 .find("one value per channel each (1 and 2 given)"),
             std::string::npos);
   EXPECT_NE(error_of("arch: torchscript\npath: a.ts\ninput_mean: [0.5]\ninput_std: [0]\n")
-                .find("input_std[0]"),
+                .find("'input_std': expected a value > 0 for element 0"),
             std::string::npos);
 }
 

@@ -21,9 +21,10 @@ config::ModelConfig small_config(int64_t width = 16, int64_t d = 128) {
 }
 
 TEST(EmbeddingModel, RegistryNames) {
-  EXPECT_EQ(model_names(), (std::vector<std::string>{"resnet10", "resnet18", "resnet34", "resnet50",
-                                                     "resnet10_small", "resnet18_small",
-                                                     "resnet34_small", "resnet50_small"}));
+  EXPECT_EQ(model_names(),
+            (std::vector<std::string>{"resnet10", "resnet18", "resnet34", "resnet50",
+                                      "resnet10_small", "resnet18_small", "resnet34_small",
+                                      "resnet50_small", "torchscript"}));
   config::ModelConfig config;
   config.arch = "resnet19";
   try {
@@ -73,7 +74,10 @@ TEST(EmbeddingModel, LinearHeadAndStandardStem) {
 }
 
 TEST(EmbeddingModel, InvalidSizesAreErrors) {
-  EXPECT_THROW(make_embedding_model(small_config(), 1, 0), Error);
+  EXPECT_THROW(make_embedding_model(small_config(), 1, -1), Error);
+  auto no_dimension = small_config();
+  no_dimension.embedding_dim = 0;
+  EXPECT_THROW(make_embedding_model(no_dimension, 1, 10), Error);
 }
 
 // Reports the cost the trainer pays per step on one core: resnet18_small, width 16, d = 128,

@@ -73,7 +73,7 @@ TEST(TorchScriptBackbone, TravelsInsideTheModelFileAndStaysInEvaluationMode) {
   save_model_file(dir.file("model.pt"), *model,
                   {kEmbeddingKind, "old", make_embedding_spec(config, "fashion_mnist", 1, {}), ""});
   std::filesystem::remove(dir.file("probe.ts"));  // the model file needs nothing beside it
-  const auto loaded = load_embedding_model(dir.file("model.pt"));
+  auto loaded = load_embedding_model(dir.file("model.pt"));
   EXPECT_FALSE(loaded.model->has_classifier());
   EXPECT_TRUE(torch::equal(loaded.model->embed(images), expected));
 }
