@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cctype>
@@ -52,8 +53,10 @@ th.case, td.key, td.nowrap { white-space: nowrap; }
 td.what { color: #444; }
 tr.auc th, tr.auc td { color: #333; background: #f7faf7; }
 td.missing { color: #999; text-align: center; }
-.matrices { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 4px 24px; }
+.matrices { display: grid; grid-template-columns: repeat(auto-fill, minmax(440px, 1fr)); gap: 4px 24px; }
+.matrices > * { overflow-x: auto; }
 .matrices table { font-size: .88em; }
+.matrices th, .matrices td { white-space: nowrap; }
 .matrices caption { text-align: left; font-weight: 600; padding: 2px 0; }
 .stage { margin-bottom: 1.2em; }
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(235px, 1fr)); gap: 6px 16px; }
@@ -509,6 +512,18 @@ std::string provenance(const std::string& run_directory) {
 // ---- the page ---------------------------------------------------------------------------------
 
 std::string run_title(const std::string& run_directory) {
+  // The study's or grid's own name, as its resolved config records it ("runs/x" may be any path).
+  try {
+    const std::string config = run_directory + "/config.yaml";
+    if (exists(config)) {
+      const YAML::Node root = YAML::LoadFile(config);
+      if (root.IsMap() && root["name"] && root["name"].IsScalar())
+        return root["name"].Scalar() +
+               (fs::path(run_directory).filename() == "sweep" ? " sweep" : "");
+    }
+  } catch (const YAML::Exception&) {
+    // An unreadable record leaves the directory's name.
+  }
   fs::path p(run_directory);
   if (p.filename().empty()) p = p.parent_path();  // "runs/x/"
   std::string name = p.filename().string();
