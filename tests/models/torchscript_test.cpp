@@ -6,7 +6,10 @@
 #include <torch/script.h>
 
 #include <filesystem>
+#include <ostream>
+#include <string>
 
+#include "framework/config/enum_names.h"
 #include "framework/core/error.h"
 #include "framework/models/embedding_model.h"
 #include "framework/models/model_file.h"
@@ -99,6 +102,16 @@ struct ExportCase {
   int64_t side;
 };
 
+std::string describe(const ExportCase& c) {
+  return "resnet" + std::to_string(c.depth) + (c.small_input ? "_small_" : "_") +
+         config::name_of(c.head) + "_head_" + std::to_string(c.channels) + "_channels";
+}
+
+// GoogleTest prints parameters with it (instead of their bytes).
+void PrintTo(const ExportCase& c, std::ostream* out) {
+  *out << describe(c);
+}
+
 class TorchScriptExport : public ::testing::TestWithParam<ExportCase> {};
 
 TEST_P(TorchScriptExport, ForwardOfPixelsEqualsTheBackboneOnNormalisedImages) {
@@ -141,7 +154,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(ExportCase{10, true, config::EmbeddingHead::kConv, 1, 28},
                       ExportCase{18, true, config::EmbeddingHead::kLinear, 3, 32},
                       ExportCase{50, false, config::EmbeddingHead::kConv, 3, 64},
-                      ExportCase{34, false, config::EmbeddingHead::kLinear, 3, 64}));
+                      ExportCase{34, false, config::EmbeddingHead::kLinear, 3, 64}),
+    [](const ::testing::TestParamInfo<ExportCase>& info) { return describe(info.param); });
 
 TEST(TorchScriptExport, CropsAndResizesPhotographsBeforeNormalising) {
   torch::manual_seed(3);
