@@ -14,6 +14,7 @@
 #include "framework/data/transforms.h"
 #include "framework/distributed/fail_together.h"
 #include "framework/graph/artifact_cache.h"
+#include "framework/models/inference_batch.h"
 #include "framework/models/model_file.h"
 #include "framework/store/store_reader.h"
 #include "framework/store/store_updater.h"
@@ -212,8 +213,12 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job,
         data::BatchLoader loader(*dataset, indices, transform, options);
         const auto batch = loader.next();
         if (!batch) throw Error(where + "the loader returned no batch");
-        share.slice(0, 0, end - begin)
-            .copy_(model.model->embed(batch->images.to(job.device)).to(torch::kCPU));
+        const auto images = batch->images.to(job.device);
+        auto& embedding_model = *model.model;
+        const auto embeddings = models::forward_in_slices(
+            images, models::inference_batch_for(embedding_model.backbone(), images),
+            [&](const torch::Tensor& slice) { return embedding_model.embed(slice); });
+        share.slice(0, 0, end - begin).copy_(embeddings.to(torch::kCPU));
       }
     } catch (...) {
       failure = std::current_exception();

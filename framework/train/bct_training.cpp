@@ -7,6 +7,7 @@
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
 #include "framework/losses/bct_loss.h"
+#include "framework/models/inference_batch.h"
 #include "framework/models/model_file.h"
 #include "framework/train/supervised_training.h"
 
@@ -41,7 +42,11 @@ torch::Tensor class_mean_embeddings(const config::ExperimentConfig& config,
   options.threads = config.data.loader_threads;
   data::BatchLoader loader(*dataset, mine, data::eval_transform(config.data), options);
   while (auto batch = loader.next()) {
-    const auto embedding = model->embed(batch->images.to(device)).to(torch::kCPU, torch::kFloat64);
+    const auto images = batch->images.to(device);
+    const auto embedding =
+        models::forward_in_slices(images, models::inference_batch_for(model->backbone(), images),
+                                  [&](const torch::Tensor& slice) { return model->embed(slice); })
+            .to(torch::kCPU, torch::kFloat64);
     sums.index_add_(0, batch->labels, embedding);
     counts.index_add_(0, batch->labels, torch::ones({batch->labels.size(0)}, torch::kFloat64));
   }

@@ -1,5 +1,7 @@
 #include "framework/train/supervised_task.h"
 
+#include "framework/models/inference_batch.h"
+
 namespace fct::train {
 
 SupervisedTask::SupervisedTask(models::EmbeddingModel model,
@@ -28,9 +30,12 @@ EvalCounts SupervisedTask::eval_step(const data::Batch& batch) {
   torch::NoGradGuard no_grad;
   const auto images = batch.images.to(device_, /*non_blocking=*/true);
   const auto labels = batch.labels.to(device_, /*non_blocking=*/true);
-  const auto output = model_->forward(images);
-  const auto scores =
-      loss_->scores({output.embedding, output.logits, labels, model_->classifier()->weight});
+  // In slices that stay in the cache (models/inference_batch.h); the classifier on all rows.
+  const auto embedding =
+      models::forward_in_slices(images, models::inference_batch_for(model_->backbone(), images),
+                                [&](const torch::Tensor& slice) { return model_->embed(slice); });
+  const auto logits = model_->classifier()->forward(embedding);
+  const auto scores = loss_->scores({embedding, logits, labels, model_->classifier()->weight});
   return {static_cast<double>(scores.argmax(1).eq(labels).sum().item<int64_t>()), labels.size(0)};
 }
 

@@ -2,6 +2,7 @@
 
 #include "framework/core/error.h"
 #include "framework/data/transforms.h"
+#include "framework/models/inference_batch.h"
 #include "framework/store/store_reader.h"
 #include "framework/store/store_writer.h"
 
@@ -58,9 +59,15 @@ TransformationInputs ModelFeatures::get(const data::Batch& batch) {
   torch::NoGradGuard no_grad;
   const auto images = batch.images.to(device_, /*non_blocking=*/true);
   TransformationInputs inputs;
-  inputs.old_embedding = old_model_->embed(images);
-  if (side_info_) inputs.side_info = side_info_->embed(images);
-  inputs.target = new_model_->embed(images);
+  // In slices that stay in the cache (models/inference_batch.h).
+  const auto sliced = [&](torch::nn::AnyModule& backbone, auto& model) {
+    return models::forward_in_slices(
+        images, models::inference_batch_for(backbone, images),
+        [&](const torch::Tensor& slice) { return model->embed(slice); });
+  };
+  inputs.old_embedding = sliced(old_model_->backbone(), old_model_);
+  if (side_info_) inputs.side_info = sliced(side_info_->backbone(), side_info_);
+  inputs.target = sliced(new_model_->backbone(), new_model_);
   return inputs;
 }
 
