@@ -14,6 +14,7 @@
 #include "framework/data/transforms.h"
 #include "framework/distributed/compute_threads.h"
 #include "framework/distributed/runtime.h"
+#include "framework/models/inference_batch.h"
 #include "framework/models/model_file.h"
 #include "framework/store/store_reader.h"
 
@@ -68,9 +69,14 @@ int main(int argc, char** argv) {
     for (int64_t r = 0; r < repeats; ++r) {
       fct::data::LoaderOptions options;
       options.batch_size = batch_size;
-      fct::data::BatchLoader loader(*dataset, indices, fct::data::eval_transform(data),
-                                    options);
-      while (auto batch = loader.next()) new_model.model->embed(batch->images);
+      fct::data::BatchLoader loader(*dataset, indices, fct::data::eval_transform(data), options);
+      auto& model = *new_model.model;
+      while (auto batch = loader.next()) {
+        // As fct embed does: passes sized for the cache (models/inference_batch.h).
+        fct::models::forward_in_slices(
+            batch->images, fct::models::inference_batch_for(model.backbone(), batch->images),
+            [&](const torch::Tensor& slice) { return model.embed(slice); });
+      }
     }
     const double embed_seconds = seconds_since(embed_start);
     const double embed_images_per_s =

@@ -25,7 +25,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 for size in $sizes; do
   il+=(--run "b$size=launch/mpirun.sh -np $ranks $bin --limit $limit --batch-size 1024 \
---forward-batch $size --out $out/b$size.h5 ${args[*]} 2>/dev/null")
+--forward-batch $size --out $out/b$size.h5 ${args[*]}")
   il+=(--value "$size a pass=b$size:passes_per_s")
 done
 for size in $sizes; do

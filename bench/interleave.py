@@ -135,6 +135,8 @@ def main():
     parser.add_argument("--run", action="append", default=[], metavar="NAME=COMMAND")
     parser.add_argument("--value", action="append", default=[], metavar="LABEL=RUN:PATH")
     parser.add_argument("--ratio", action="append", default=[], metavar="LABEL=VALUE/VALUE")
+    parser.add_argument("--require", action="append", default=[], metavar="RUN:PATH",
+                        help="a JSON value that must be true in every round (a correctness check)")
     parser.add_argument("--title", default="")
     parser.add_argument("--json", default=os.environ.get("FCT_BENCH_JSON", ""),
                         help="also write the summary (every round's numbers) to this file")
@@ -163,8 +165,14 @@ def main():
             raise SystemExit(f"interleave: --ratio '{text}': expected VALUE/VALUE of --value labels")
         ratios.append((label, *split[0]))
 
+    requires = []
+    for text in args.require:
+        run, sep, path = text.partition(":")
+        if not sep or run not in run_names:
+            raise SystemExit(f"interleave: --require '{text}': '{run}' is not a --run name")
+        requires.append((run, path))
     needs_json = {name: any(r == name and not p.startswith("@") for _, r, p in values)
-                  for name in run_names}
+                  or any(r == name for r, _ in requires) for name in run_names}
     info = machine()
     title = args.title or "benchmark"
     print(f"# {title}: {args.rounds} interleaved rounds on {info['cpu']}, {info['cores']} cores",
@@ -196,6 +204,14 @@ def main():
                 outputs[name] = last_json(done.stdout, command) if needs_json[name] else {}
             except ValueError as error:
                 print(f"interleave: {error}\n{done.stdout[-2000:]}", file=sys.stderr)
+                return 1
+        for run, path in requires:
+            value = outputs[run]
+            for part in path.split("."):
+                value = value[int(part)] if isinstance(value, list) else value.get(part)
+            if value is not True:
+                print(f"interleave: '{run}' says {path} = {value!r}, expected true "
+                      f"(round {round_index + 1})", file=sys.stderr)
                 return 1
         if warm:
             continue

@@ -2,8 +2,10 @@
 # JPEG input pipeline, images/s on one core: fct (TurboJPEG, DCT scaling, optional crop-only
 # decoding) against OpenCV (cv::imdecode + cv::resize) doing the same decode + random-resized-crop
 # (224) + flip + normalise, in the same run, on ImageNet-like files (500x375, q90 4:2:0 and
-# q96 4:4:4) made from the photographs Debian ships in scikit-learn and scikit-image. Prints JSON
-# with the ratios and the cores one GPU training ResNet-50 at 3000 images/s would need.
+# q96 4:4:4) made from the photographs Debian ships in scikit-learn and scikit-image. Prints the
+# medians and spreads of images/s and of the ratios over 5 interleaved rounds (FCT_BENCH_ROUNDS);
+# one run of the program alone also prints the cores a GPU training ResNet-50 at 3000 images/s
+# would need.
 # Usage: bench/jpeg_pipeline.sh [--seconds S]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +35,14 @@ if [ ! -f "$photos/.complete" ]; then
   rm -rf "$photos/debs"
   touch "$photos/.complete"
 fi
-build/bench/fct_bench_jpeg_pipeline --photos "$photos" "$@"
+mkdir -p build/bench-results
+# The program measures fct and OpenCV on the same images; 5 interleaved rounds (FCT_BENCH_ROUNDS).
+/usr/bin/python3 bench/interleave.py --title "JPEG pipeline, images/s on one core" \
+  --json build/bench-results/jpeg_pipeline.json \
+  --run "jpeg=build/bench/fct_bench_jpeg_pipeline --photos $photos $*" \
+  --value "q90 4:2:0 fct=jpeg:sets.0.fct_images_per_s" \
+  --value "q90 4:2:0 OpenCV=jpeg:sets.0.opencv_images_per_s" \
+  --value "q96 4:4:4 fct=jpeg:sets.1.fct_images_per_s" \
+  --value "q96 4:4:4 OpenCV=jpeg:sets.1.opencv_images_per_s" \
+  --ratio "fct / OpenCV, q90 4:2:0=q90 4:2:0 fct/q90 4:2:0 OpenCV" \
+  --ratio "fct / OpenCV, q96 4:4:4=q96 4:4:4 fct/q96 4:4:4 OpenCV"

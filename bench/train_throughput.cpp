@@ -22,7 +22,7 @@ int main(int argc, char** argv) {
   const auto& info = runtime.info();
   CLI::App app{"fct training-throughput benchmark"};
   std::string arch = "resnet18_small";
-  int64_t width = 16, global_batch = 256, steps = 20, warmup = 3, threads = 0, image_size = 28;
+  int64_t width = 8, global_batch = 256, steps = 20, warmup = 3, threads = 0, image_size = 28;
   app.add_option("--arch", arch);
   app.add_option("--width", width);
   app.add_option("--global-batch", global_batch);

@@ -88,8 +88,9 @@ def make_model(args, state_dict_path=""):
         state = torch.load(state_dict_path, map_location="cpu")
         # A model trained on a class subset has fewer classifier rows; embeddings do not use them.
         state = {k: v for k, v in state.items() if not k.startswith("classifier.")}
-        missing, unexpected = model.load_state_dict(state, strict=False)
+        # Extra keys (a SimCLR projection head) do not take part in embedding.
+        missing, _ = model.load_state_dict(state, strict=False)
         missing = [k for k in missing if not k.startswith("classifier.")]
-        if missing or unexpected:
-            raise SystemExit(f"{state_dict_path}: missing {missing}, unexpected {unexpected}")
+        if missing:
+            raise SystemExit(f"{state_dict_path}: no weights for {missing}")
     return model

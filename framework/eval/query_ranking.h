@@ -104,8 +104,8 @@ class QueryEvaluator {
   std::unique_ptr<Scratch> scratch_;
 };
 
-// Queries per block: options.block_size, or about 256 MB of distances when it is 0; ConfigError
-// for a negative size.
+// Queries per block: options.block_size, or about 16 MiB of distances (at least 32 queries) when
+// it is 0; ConfigError for a negative size.
 int64_t block_rows(const RetrievalOptions& options, int64_t n_gallery, int64_t n_queries);
 
 void check_compatible(const PreparedSet& query, const PreparedSet& gallery);

@@ -43,7 +43,8 @@ using config::Distance;
 
 struct RetrievalOptions {
   Distance distance = Distance::kL2;
-  // Queries per block; 0 = chosen so that one block's distances take about 256 MB.
+  // Queries per block; 0 = chosen so that one block's distances take about 16 MiB (at least 32
+  // queries).
   int64_t block_size = 0;
 };
 

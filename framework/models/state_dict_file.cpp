@@ -350,6 +350,12 @@ class StateDictUnpickler {
       if (offset < 0 || last >= flat.numel()) fail("a tensor that reaches past its storage");
       return Value{flat.as_strided(sizes, strides, offset).clone()};
     }
+    if (name == "torch.jit._pickle.restore_type_tag") {
+      // (value, "Dict[str, Tensor]"): LibTorch's pickler (torch::pickle_save, which
+      // `fct export --state-dict` uses) tags typed containers; the value is the dict itself.
+      if (items.empty()) fail(name + " without a value");
+      return items[0];
+    }
     if (name == "torch._utils._rebuild_parameter") {  // (tensor, requires_grad, hooks)
       if (items.empty() || !std::holds_alternative<torch::Tensor>(items[0].v))
         fail(name + " without a tensor");

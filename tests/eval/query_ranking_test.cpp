@@ -338,15 +338,17 @@ TEST(QueryRanking, EvaluatorMatchesTheRulesOnRandomTieHeavyRows) {
   EXPECT_GT(evaluated, 300);  // the comparison covered evaluated queries, not only skipped ones
 }
 
-TEST(QueryRanking, BlockRowsIsTheGivenSizeOrAbout256MegabytesWithinTheQueries) {
+TEST(QueryRanking, BlockRowsIsTheGivenSizeOrAbout16MebibytesWithinTheQueries) {
   RetrievalOptions options;
   options.block_size = 7;
   EXPECT_EQ(detail::block_rows(options, 1000, 100), 7);
   EXPECT_EQ(detail::block_rows(options, 1000, 3), 3);  // no more than there are queries
   EXPECT_EQ(detail::block_rows(options, 1000, 0), 1);
-  options.block_size = 0;  // automatic: 256 MiB of float32 distances
-  EXPECT_EQ(detail::block_rows(options, 1000, 1000000), (int64_t{256} << 20) / (4 * 1000));
-  EXPECT_EQ(detail::block_rows(options, 1 << 30, 1000000), 1);  // at least one row
+  options.block_size = 0;  // automatic: 16 MiB of float32 distances, at least 32 queries
+  EXPECT_EQ(detail::block_rows(options, 1000, 1000000), (int64_t{16} << 20) / (4 * 1000));
+  EXPECT_EQ(detail::block_rows(options, 10000, 1000000), 419);
+  EXPECT_EQ(detail::block_rows(options, 1 << 30, 1000000), 32);
+  EXPECT_EQ(detail::block_rows(options, 1 << 30, 20), 20);
   EXPECT_EQ(detail::block_rows(options, 1000, 10), 10);
   EXPECT_EQ(detail::block_rows(options, 0, 50), 50);
   options.block_size = -1;

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <string>
 
 #include "framework/core/error.h"
@@ -129,6 +130,28 @@ TEST(StateDictFile, AResNetRoundTripsThroughPythonByName) {
     EXPECT_TRUE(torch::equal(item.value(), before.is_floating_point() ? before * 2 : before))
         << item.key();
   }
+}
+
+// What fct writes (LibTorch's pickler tags the dict with its type) fct reads back, so that
+// `fct export --state-dict` output can start or be imported as another fct model.
+TEST(StateDictFile, ReadsWhatItWrites) {
+  ScratchDir dir("fct-state-dict");
+  torch::manual_seed(2);
+  ResNet model = small_resnet();
+  write_state_dict_file(dir.file("fct.pt"), *model);
+  const auto entries = read_state_dict_file(dir.file("fct.pt"));
+  std::map<std::string, torch::Tensor> expected;
+  for (const auto& item : model->named_parameters()) expected[item.key()] = item.value();
+  for (const auto& item : model->named_buffers()) expected[item.key()] = item.value();
+  ASSERT_EQ(entries.size(), expected.size());
+  for (const auto& [key, tensor] : entries) {
+    ASSERT_TRUE(expected.count(key)) << key;
+    EXPECT_TRUE(tensor.equal(expected[key])) << key;
+  }
+  ResNet other = small_resnet();
+  EXPECT_TRUE(load_state_dict_file(dir.file("fct.pt"), *other).empty());
+  for (const auto& item : other->named_parameters())
+    EXPECT_TRUE(item.value().equal(expected[item.key()])) << item.key();
 }
 
 TEST(StateDictFile, AMissingKeyOrAnotherShapeIsRefusedNamingTheKey) {

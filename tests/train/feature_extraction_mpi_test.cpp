@@ -1,6 +1,7 @@
 // Runs under mpirun: the transformation's feature cache, written by every rank, holds for view v
 // exactly what the frozen models give for the training transform's draw of epoch v (what the
-// on-the-fly feed computes), and CachedFeatures serves one of those views per row and epoch.
+// on-the-fly feed computes), also when each round goes through the models in smaller slices, and
+// CachedFeatures serves one of those views per row and epoch.
 #include <gtest/gtest.h>
 #include <mpi.h>
 
@@ -50,15 +51,23 @@ TEST(FeatureCache, ViewsMatchTheOnTheFlyFeaturesOfEachEpoch) {
   Encoders encoders{old_model, side, new_model};
   ExtractionOptions options;
   options.views = 2;
-  options.batch_size = 5;  // several collective rounds, uneven per rank
+  options.batch_size = 5;     // several collective rounds, uneven per rank
+  options.forward_batch = 2;  // slices of 2, 2, 1 per round
   options.seed = 9;
   options.show_progress = false;
-  write_embeddings(*comm, *dataset, transform, encoders, path,
-                   {{"model", "cache"},
-                    {"model_hash", "old-hash"},
-                    {"side_info_model_hash", "side-hash"},
-                    {"target_model_hash", "new-hash"}},
-                   options);
+  const ExtractionReport report = write_embeddings(*comm, *dataset, transform, encoders, path,
+                                                   {{"model", "cache"},
+                                                    {"model_hash", "old-hash"},
+                                                    {"side_info_model_hash", "side-hash"},
+                                                    {"target_model_hash", "new-hash"}},
+                                                   options);
+
+  EXPECT_EQ(report.rows, 2 * 37);
+  EXPECT_EQ(report.passes, 3 * 2 * 37);  // three models
+  EXPECT_EQ(report.forward_batch, 2);
+  for (const char* phase : {"set-up", "load", "forward", "wait", "write"})
+    EXPECT_GE(report.phases.seconds(phase), 0.0) << phase;
+  EXPECT_EQ(report.phases.phases().size(), 5u);
 
   const store::StoreReader reader(path);
   ASSERT_EQ(reader.rows(), 2 * 37);
