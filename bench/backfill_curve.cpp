@@ -13,6 +13,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "framework/core/allocator_tuning.h"
 #include "framework/eval/backfill_order.h"
 
 namespace {
@@ -26,6 +27,7 @@ double seconds_since(Clock::time_point start) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  fct::tune_allocator();  // as the fct command does (Note [Allocator])
   int64_t n = 10000, d = 128, classes = 100, steps = 21, threads = 2;
   double spread = 1.2, noise = 1.0;
   CLI::App app{"backfilling curve: incremental vs recomputed"};

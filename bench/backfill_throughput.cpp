@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "framework/config/experiment_config.h"
+#include "framework/core/allocator_tuning.h"
 #include "framework/data/batch_loader.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
@@ -29,6 +30,7 @@ double seconds_since(Clock::time_point start) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  fct::tune_allocator();  // as the fct command does (Note [Allocator])
   fct::distributed::Runtime runtime(&argc, &argv);
   CLI::App app{"fct backfill-throughput benchmark"};
   std::string run_directory = "runs/fashion_mnist_fct";

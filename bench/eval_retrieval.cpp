@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "framework/core/allocator_tuning.h"
 #include "framework/core/error.h"
 #include "framework/distributed/communicator.h"
 #include "framework/distributed/compute_threads.h"
@@ -118,6 +119,7 @@ NaiveFigures naive_full_sort(const fct::eval::EmbeddingSet& query,
 }  // namespace
 
 int main(int argc, char** argv) {
+  fct::tune_allocator();  // as the fct command does (Note [Allocator])
   fct::distributed::Runtime runtime(&argc, &argv);
   const auto& info = runtime.info();
   CLI::App app{"fct retrieval-evaluation benchmark"};

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "framework/core/allocator_tuning.h"
 #include "framework/core/error.h"
 #include "framework/data/dataset_registry.h"
 #include "framework/data/transforms.h"
@@ -18,6 +19,7 @@
 #include "framework/train/feature_extraction.h"
 
 int main(int argc, char** argv) {
+  fct::tune_allocator();  // as the fct command does (Note [Allocator])
   fct::distributed::Runtime runtime(&argc, &argv);
   const auto& info = runtime.info();
   CLI::App app{"fct forward-only benchmark (the feature cache's and fct embed's path)"};

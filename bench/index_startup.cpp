@@ -13,6 +13,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "framework/core/allocator_tuning.h"
 #include "framework/data/image_layout.h"
 #include "framework/data/index_cache.h"
 #include "framework/distributed/communicator.h"
@@ -58,6 +59,7 @@ class SyntheticImagenet : public fct::data::ImageLayout {
 }  // namespace
 
 int main(int argc, char** argv) {
+  fct::tune_allocator();  // as the fct command does (Note [Allocator])
   MPI_Init(&argc, &argv);
   int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);

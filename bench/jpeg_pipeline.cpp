@@ -16,6 +16,7 @@
 #include <opencv2/imgproc.hpp>
 #include <sstream>
 
+#include "framework/core/allocator_tuning.h"
 #include "framework/data/image_decoder.h"
 #include "framework/data/transforms.h"
 
@@ -105,6 +106,7 @@ Measurement measure(const std::vector<std::string>& files, double seconds, Work&
 }  // namespace
 
 int main(int argc, char** argv) {
+  fct::tune_allocator();  // as the fct command does (Note [Allocator])
   CLI::App app("decode + random-resized-crop + flip throughput, fct vs OpenCV, one core");
   std::string photos_dir;
   double seconds = 3.0;

@@ -7,7 +7,7 @@
 #                 threads at --batch, and 2 threads at the images a pass fct chose
 #   feature cache fct's feature-cache path (old, side-info and new model over augmented views), 2 x 1
 #                 |  PyTorch, the same three models over the same augmented views, 2 threads
-# Usage: bench/side_by_side.sh [--rounds 5] [--images 60000] [--train-images 20000]
+# Usage: bench/side_by_side.sh [--rounds 5] [--images 60000] [--train-images 20000] [--cache-images 10000]
 #        [--batch 256] [--models DIR] [--only training|forward|cache] [--baseline BUILD_DIR]
 # --baseline names the build directory of another revision of fct (e.g. a worktree of main before
 # a change): its `fct train` and `fct embed` run as further contestants in the same rounds, and the
@@ -21,12 +21,13 @@ cd "$(dirname "$0")/.."
 build=${FCT_BUILD_DIR:-build}
 python=/usr/bin/python3
 rounds=${FCT_BENCH_ROUNDS:-5}
-images=60000 train_images=20000 batch=256 models="" only="" baseline=""
+images=60000 train_images=20000 cache_images=10000 batch=256 models="" only="" baseline=""
 while (($#)); do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
     --images) images=$2; shift 2 ;;
     --train-images) train_images=$2; shift 2 ;;
+    --cache-images) cache_images=$2; shift 2 ;;
     --batch) batch=$2; shift 2 ;;
     --models) models=$2; shift 2 ;;
     --only) only=$2; shift 2 ;;
@@ -88,7 +89,7 @@ il=("$python" bench/interleave.py --rounds "$rounds")
 if [ -z "$only" ] || [ "$only" = training ]; then
   cfg=experiments/fashion_mnist_new.yaml
   train="launch/mpirun.sh -np %d %s train $cfg data.limit=$train_images schedule.epochs=1 \
-output_dir=$work/train-%s --no-progress --threads %d >&2 && cat $work/train-%s/summary.json"
+output_dir=$work/train-%s dist.threads_per_rank=%d --no-progress >&2 && cat $work/train-%s/summary.json"
   # shellcheck disable=SC2059
   train_baseline=()
   if [ -n "$baseline" ]; then
@@ -116,7 +117,7 @@ fi
 # The images a forward pass of fct takes on this machine (models/inference_batch.h): PyTorch runs
 # at that batch too, so that the comparison is of the same work, and at --batch, a usual choice.
 pass=$(launch/mpirun.sh -np 1 "$build/bench/fct_bench_forward" --old "$models/old/model.pt" \
-  --limit 2048 --out "$work/probe.h5" 2>/dev/null | "$python" -c 'import json,sys; print(json.load(sys.stdin)["forward_batch"])')
+  --limit 2048 --out "$work/probe.h5" 2>/dev/null | tail -1 | "$python" -c 'import json,sys; print(json.load(sys.stdin)["forward_batch"])')
 
 if [ -z "$only" ] || [ "$only" = forward ]; then
   embed_baseline=()
@@ -153,20 +154,20 @@ if [ -z "$only" ] || [ "$only" = cache ]; then
   if [ -n "$baseline" ]; then
     cache_baseline=(--run "cache1024=launch/mpirun.sh -np 2 $build/bench/fct_bench_forward \
 --old $models/old/model.pt --side-info $side_model --new $models/new/model.pt --views 2 --augment \
---limit $images --threads 1 --forward-batch 1024 --out $work/cache1024.h5"
+--limit $cache_images --threads 1 --forward-batch 1024 --out $work/cache1024.h5"
       --value "fct feature cache 2x1 passes/s, 1024 a pass=cache1024:passes_per_s"
       --ratio "fct feature cache / 1024 a pass=fct feature cache 2x1 passes/s/fct feature cache 2x1 passes/s, 1024 a pass")
   fi
-  "${il[@]}" --title "feature cache: old + side-info + new model, 2 augmented views of $images images" \
+  "${il[@]}" --title "feature cache: old + side-info + new model, 2 augmented views of $cache_images images" \
     --json "$results/side_by_side_cache.json" \
     --run "cache=launch/mpirun.sh -np 2 $build/bench/fct_bench_forward --old $models/old/model.pt \
---side-info $side_model --new $models/new/model.pt --views 2 --augment --limit $images --threads 1 \
+--side-info $side_model --new $models/new/model.pt --views 2 --augment --limit $cache_images --threads 1 \
 --out $work/cache.h5" \
     "${cache_baseline[@]}" \
-    --run "pt=$python $peers/pytorch_forward.py --threads 2 --images $images --batch $batch \
+    --run "pt=$python $peers/pytorch_forward.py --threads 2 --images $cache_images --batch $batch \
 --models 3 --views 2 --augment --state-dict $work/old.pth,$side_weights,$work/new.pth" \
     --value "fct feature cache 2x1 passes/s=cache:passes_per_s" \
-    --run "ptp=$python $peers/pytorch_forward.py --threads 2 --images $images --batch $pass \
+    --run "ptp=$python $peers/pytorch_forward.py --threads 2 --images $cache_images --batch $pass \
 --models 3 --views 2 --augment --state-dict $work/old.pth,$side_weights,$work/new.pth" \
     --value "PyTorch 3 models 2 threads passes/s=pt:images_per_s" \
     --value "PyTorch 3 models 2 threads passes/s, batch $pass=ptp:images_per_s" \

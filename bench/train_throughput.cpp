@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "framework/core/allocator_tuning.h"
 #include "framework/core/error.h"
 #include "framework/distributed/communicator.h"
 #include "framework/distributed/compute_threads.h"
@@ -18,6 +19,7 @@
 #include "framework/train/optimizer_registry.h"
 
 int main(int argc, char** argv) {
+  fct::tune_allocator();  // as the fct command does (Note [Allocator])
   fct::distributed::Runtime runtime(&argc, &argv);
   const auto& info = runtime.info();
   CLI::App app{"fct training-throughput benchmark"};

@@ -28,7 +28,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 study() {  # ranks threads
   echo "launch/mpirun.sh -np $1 $build/fct train experiments/fashion_mnist_new.yaml \
-data.limit=$images schedule.epochs=1 model.width=$width output_dir=$work/s$1 --threads $2 \
+data.limit=$images schedule.epochs=1 model.width=$width output_dir=$work/s$1 dist.threads_per_rank=$2 \
 --no-progress >&2 && cat $work/s$1/summary.json"
 }
 model() {  # ranks threads

@@ -8,6 +8,7 @@
 #include <exception>
 
 #include "framework/cli/commands.h"
+#include "framework/core/allocator_tuning.h"
 #include "framework/core/atomic_file.h"
 #include "framework/core/logging.h"
 #include "framework/core/preemption.h"
@@ -15,9 +16,11 @@
 
 int main(int argc, char** argv) {
   std::vector<std::string> command_line(argv, argv + argc);
+  const std::string allocator = fct::tune_allocator();  // before anything allocates much
   fct::distributed::Runtime runtime(&argc, &argv);
   const auto& info = runtime.info();
   fct::configure_logging(info.rank, info.size);
+  spdlog::debug("{}", allocator);
   fct::install_preemption_handler();
 
   fct::cli::CommandContext context{info, command_line,

@@ -10,17 +10,19 @@ namespace fct::models {
 
 // Note [Inference batch]
 // Training sizes its batch for the optimiser; a forward-only pass has no such constraint, and on a
-// CPU its speed depends on whether a layer's activations stay in the core's L2 cache. For fct's
-// small models on small images the cliff is steep: resnet18_small (width 8) on 28 x 28 images,
-// 25 KB of activation per image and layer, ran at about 7 000 images/s on 2 ranks of a 2-core
-// EPYC (1 MiB L2 a core) with 16 or 32 images a pass, 3 300 with 64 to 256 and 1 400 with 1 024;
-// at width 16 (50 KB an image) the cliff moved to between 16 and 32 images (bench/forward_batch.sh,
-// medians of 3 interleaved rounds). So a pass takes as many images as fill 80% of L2 with one
-// layer's activations, rounded down to a power of two, and never fewer than 8 (large images: the
-// convolutions are then big enough on their own). The size is a deterministic function of the
-// model, the image shape and the machine, never of a timing, because oneDNN picks its algorithms
-// by batch size: the embeddings of one image differ in the last bits (3.6e-7 here) between pass
-// sizes, and a run must reproduce on its machine.
+// CPU its speed depends on where a layer's activations live. fct_bench_forward (bench/
+// forward_batch.sh) with resnet18_small, width 8, on 28 x 28 images (25 KB of activation an image
+// and layer), 2 ranks x 1 thread of a 2-core EPYC with 1 MiB of L2 a core, glibc tuned as in Note
+// [Allocator], medians of 3 interleaved rounds: 9 700 forward passes/s at 16 images a pass,
+// 11 300 at 32, 11 700 at 64, 10 200 at 256 and 4 600 at 1 024, the size the embedding rounds used
+// to pass whole. (With glibc's default thresholds the plateau ended at 32 images, because larger
+// activations were mmapped afresh for every layer.) So a pass takes as many images as fill 80% of
+// L2 with one layer's activations, rounded down to a power of two, never fewer than 8 (large
+// images: their convolutions are big enough on their own): 32 here, inside the plateau on the
+// safe side. The size is a deterministic function of the model, the image shape and the machine,
+// never of a timing, because oneDNN picks its algorithms by batch size: one image's embedding
+// differs in the last bits (3.6e-7 here) between pass sizes, and a run must reproduce on its
+// machine.
 
 int64_t largest_activation_bytes(const torch::nn::AnyModule& backbone, int64_t channels,
                                  int64_t height, int64_t width) {
