@@ -14,12 +14,8 @@ SimclrTask::SimclrTask(models::SimclrModel model, double temperature,
 
 StepOutput SimclrTask::train_step(const data::Batch& batch) {
   model_->train();
-  // Each image's projection alone, in slices that stay in the cache (models/inference_batch.h);
-  // the accuracy over the whole batch, whose other images are the negatives.
-  const auto images = batch.images.to(device_, /*non_blocking=*/true);
-  const auto projections =
-      models::forward_in_slices(images, models::inference_batch_for(model_->backbone(), images),
-                                [&](const torch::Tensor& slice) { return model_->forward(slice); });
+  // One pass over the whole batch: in training mode batch norm's statistics are the batch's.
+  const auto projections = model_->forward(batch.images.to(device_, /*non_blocking=*/true));
   StepOutput out;
   out.loss = losses::nt_xent_loss_across_ranks(projections, temperature_, comm_);
   out.count = projections.size(0);
