@@ -7,6 +7,7 @@
 #                 threads at --batch, and 2 threads at the images a pass fct chose
 #   feature cache fct's feature-cache path (old, side-info and new model over augmented views), 2 x 1
 #                 |  PyTorch, the same three models over the same augmented views, 2 threads
+# and the main PyTorch contestant of each row again with the malloc thresholds fct sets ("same malloc").
 # Usage: bench/side_by_side.sh [--rounds 5] [--images 60000] [--train-images 20000] [--cache-images 10000]
 #        [--batch 256] [--models DIR] [--only training|forward|cache] [--baseline BUILD_DIR]
 # --baseline names the build directory of another revision of fct (e.g. a worktree of main before
@@ -85,6 +86,10 @@ fi
 
 peers=bench/peers
 il=("$python" bench/interleave.py --rounds "$rounds")
+# fct sets glibc's mmap and trim thresholds at start-up (core/allocator_tuning.cpp, Note
+# [Allocator]); PyTorch runs with glibc's defaults. The "same malloc" rows give the PyTorch peers
+# the thresholds fct sets, so that each ratio can be read with and without the allocator.
+same_malloc="GLIBC_TUNABLES=glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=268435456"
 
 if [ -z "$only" ] || [ "$only" = training ]; then
   cfg=experiments/fashion_mnist_new.yaml
@@ -104,12 +109,15 @@ output_dir=$work/train-%s dist.threads_per_rank=%d --no-progress >&2 && cat $wor
     "${train_baseline[@]}" \
     --run "ddp21=$python $peers/pytorch_train.py --ranks 2 --threads 1 --images $train_images" \
     --run "pt12=$python $peers/pytorch_train.py --ranks 1 --threads 2 --images $train_images" \
+    --run "ddp21m=$same_malloc $python $peers/pytorch_train.py --ranks 2 --threads 1 --images $train_images" \
     --value "fct 2x1 img/s=fct21:items_per_s" \
     --value "fct 1x2 img/s=fct12:items_per_s" \
     --value "fct 2x1 all-reduce wait share=fct21:allreduce_wait_share" \
     --value "PyTorch DDP 2x1 img/s=ddp21:images_per_s" \
     --value "PyTorch 1x2 img/s=pt12:images_per_s" \
+    --value "PyTorch DDP 2x1 img/s, same malloc=ddp21m:images_per_s" \
     --ratio "fct 2x1 / PyTorch DDP 2x1=fct 2x1 img/s/PyTorch DDP 2x1 img/s" \
+    --ratio "fct 2x1 / PyTorch DDP 2x1, same malloc=fct 2x1 img/s/PyTorch DDP 2x1 img/s, same malloc" \
     --ratio "fct 1x2 / PyTorch 1x2=fct 1x2 img/s/PyTorch 1x2 img/s" \
     --ratio "fct 2x1 / fct 1x2=fct 2x1 img/s/fct 1x2 img/s"
 fi
@@ -139,13 +147,17 @@ if [ -z "$only" ] || [ "$only" = forward ]; then
 --state-dict $work/old.pth" \
     --run "pt2p=$python $peers/pytorch_forward.py --threads 2 --images $images --batch $pass \
 --state-dict $work/old.pth" \
+    --run "pt2m=$same_malloc $python $peers/pytorch_forward.py --threads 2 --images $images \
+--batch $batch --state-dict $work/old.pth" \
     --value "fct embed 2x1 img/s, whole command=embed:@per_s:$images" \
     --value "PyTorch forward 1 thread img/s=pt1:images_per_s" \
     --value "PyTorch forward 2 threads img/s=pt2:images_per_s" \
     --value "PyTorch forward 2 threads img/s, whole script=pt2:whole_images_per_s" \
     --value "PyTorch forward 2 threads img/s, batch $pass=pt2p:images_per_s" \
+    --value "PyTorch forward 2 threads img/s, same malloc=pt2m:images_per_s" \
     --ratio "fct embed / PyTorch 2 threads=fct embed 2x1 img/s, whole command/PyTorch forward 2 threads img/s" \
     --ratio "fct embed / PyTorch 2 threads batch $pass=fct embed 2x1 img/s, whole command/PyTorch forward 2 threads img/s, batch $pass" \
+    --ratio "fct embed / PyTorch 2 threads, same malloc=fct embed 2x1 img/s, whole command/PyTorch forward 2 threads img/s, same malloc" \
     --ratio "fct embed / PyTorch 1 thread=fct embed 2x1 img/s, whole command/PyTorch forward 1 thread img/s"
 fi
 
@@ -170,7 +182,11 @@ if [ -z "$only" ] || [ "$only" = cache ]; then
     --run "ptp=$python $peers/pytorch_forward.py --threads 2 --images $cache_images --batch $pass \
 --models 3 --views 2 --augment --state-dict $work/old.pth,$side_weights,$work/new.pth" \
     --value "PyTorch 3 models 2 threads passes/s=pt:images_per_s" \
+    --run "ptm=$same_malloc $python $peers/pytorch_forward.py --threads 2 --images $cache_images \
+--batch $batch --models 3 --views 2 --augment --state-dict $work/old.pth,$side_weights,$work/new.pth" \
     --value "PyTorch 3 models 2 threads passes/s, batch $pass=ptp:images_per_s" \
+    --value "PyTorch 3 models 2 threads passes/s, same malloc=ptm:images_per_s" \
     --ratio "fct / PyTorch=fct feature cache 2x1 passes/s/PyTorch 3 models 2 threads passes/s" \
-    --ratio "fct / PyTorch batch $pass=fct feature cache 2x1 passes/s/PyTorch 3 models 2 threads passes/s, batch $pass"
+    --ratio "fct / PyTorch batch $pass=fct feature cache 2x1 passes/s/PyTorch 3 models 2 threads passes/s, batch $pass" \
+    --ratio "fct / PyTorch, same malloc=fct feature cache 2x1 passes/s/PyTorch 3 models 2 threads passes/s, same malloc"
 fi

@@ -216,7 +216,7 @@ BackfillApplySummary run_backfill_apply(const BackfillApplyJob& job,
         const auto images = batch->images.to(job.device);
         auto& embedding_model = *model.model;
         const auto embeddings = models::forward_in_slices(
-            images, models::inference_batch_for(embedding_model.backbone(), images),
+            embedding_model.backbone(), images,
             [&](const torch::Tensor& slice) { return embedding_model.embed(slice); });
         share.slice(0, 0, end - begin).copy_(embeddings.to(torch::kCPU));
       }

@@ -78,4 +78,9 @@ torch::Tensor forward_in_slices(const torch::Tensor& images, int64_t slice,
   return torch::cat(parts);
 }
 
+torch::Tensor forward_in_slices(const torch::nn::AnyModule& backbone, const torch::Tensor& images,
+                                const std::function<torch::Tensor(const torch::Tensor&)>& forward) {
+  return forward_in_slices(images, inference_batch_for(backbone, images), forward);
+}
+
 }  // namespace fct::models

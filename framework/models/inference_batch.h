@@ -33,4 +33,9 @@ int64_t inference_batch_for(const torch::nn::AnyModule& backbone, const torch::T
 torch::Tensor forward_in_slices(const torch::Tensor& images, int64_t slice,
                                 const std::function<torch::Tensor(const torch::Tensor&)>& forward);
 
+// forward_in_slices in slices of inference_batch_for(backbone, images): the call every forward-only
+// path makes, with `backbone` the one `forward` runs.
+torch::Tensor forward_in_slices(const torch::nn::AnyModule& backbone, const torch::Tensor& images,
+                                const std::function<torch::Tensor(const torch::Tensor&)>& forward);
+
 }  // namespace fct::models

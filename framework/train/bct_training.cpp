@@ -44,9 +44,9 @@ torch::Tensor class_mean_embeddings(const config::ExperimentConfig& config,
   while (auto batch = loader.next()) {
     const auto images = batch->images.to(device);
     const auto embedding =
-        models::forward_in_slices(images, models::inference_batch_for(model->backbone(), images),
-                                  [&](const torch::Tensor& slice) { return model->embed(slice); })
-            .to(torch::kCPU, torch::kFloat64);
+        models::forward_in_slices(model->backbone(), images, [&](const torch::Tensor& slice) {
+          return model->embed(slice);
+        }).to(torch::kCPU, torch::kFloat64);
     sums.index_add_(0, batch->labels, embedding);
     counts.index_add_(0, batch->labels, torch::ones({batch->labels.size(0)}, torch::kFloat64));
   }

@@ -31,7 +31,7 @@ EvalCounts SimclrTask::eval_step(const data::Batch& batch) {
   // the accuracy over the whole batch, whose other images are the negatives.
   const auto images = batch.images.to(device_, /*non_blocking=*/true);
   const auto projections =
-      models::forward_in_slices(images, models::inference_batch_for(model_->backbone(), images),
+      models::forward_in_slices(model_->backbone(), images,
                                 [&](const torch::Tensor& slice) { return model_->forward(slice); });
   if (projections.size(0) < 4) return {};  // a last batch of one image has no negatives
   const auto n = projections.size(0);

@@ -31,9 +31,8 @@ EvalCounts SupervisedTask::eval_step(const data::Batch& batch) {
   const auto images = batch.images.to(device_, /*non_blocking=*/true);
   const auto labels = batch.labels.to(device_, /*non_blocking=*/true);
   // In slices that stay in the cache (models/inference_batch.h); the classifier on all rows.
-  const auto embedding =
-      models::forward_in_slices(images, models::inference_batch_for(model_->backbone(), images),
-                                [&](const torch::Tensor& slice) { return model_->embed(slice); });
+  const auto embedding = models::forward_in_slices(
+      model_->backbone(), images, [&](const torch::Tensor& slice) { return model_->embed(slice); });
   const auto logits = model_->classifier()->forward(embedding);
   const auto scores = loss_->scores({embedding, logits, labels, model_->classifier()->weight});
   return {static_cast<double>(scores.argmax(1).eq(labels).sum().item<int64_t>()), labels.size(0)};

@@ -62,8 +62,7 @@ TransformationInputs ModelFeatures::get(const data::Batch& batch) {
   // In slices that stay in the cache (models/inference_batch.h).
   const auto sliced = [&](torch::nn::AnyModule& backbone, auto& model) {
     return models::forward_in_slices(
-        images, models::inference_batch_for(backbone, images),
-        [&](const torch::Tensor& slice) { return model->embed(slice); });
+        backbone, images, [&](const torch::Tensor& slice) { return model->embed(slice); });
   };
   inputs.old_embedding = sliced(old_model_->backbone(), old_model_);
   if (side_info_) inputs.side_info = sliced(side_info_->backbone(), side_info_);

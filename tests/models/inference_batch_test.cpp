@@ -88,6 +88,22 @@ TEST(InferenceBatch, SlicesAreConcatenatedInOrder) {
   EXPECT_EQ(sizes, (std::vector<int64_t>{10}));
 }
 
+TEST(InferenceBatch, TheBackbonesSliceSizeIsUsed) {
+  const auto backbone = resnet(18, 8, true, 1);
+  const auto images =
+      torch::arange(1000, torch::kFloat32).view({1000, 1, 1, 1}).expand({1000, 1, 28, 28});
+  const int64_t slice = inference_batch_for(backbone, images);
+  ASSERT_LT(slice, 1000);
+  std::vector<int64_t> sizes;
+  const auto out = forward_in_slices(backbone, images, [&](const torch::Tensor& s) {
+    sizes.push_back(s.size(0));
+    return s.flatten(1).select(1, 0);
+  });
+  EXPECT_EQ(sizes.front(), slice);
+  EXPECT_EQ(static_cast<int64_t>(sizes.size()), (1000 + slice - 1) / slice);
+  EXPECT_TRUE(out.equal(torch::arange(1000, torch::kFloat32)));
+}
+
 TEST(InferenceBatch, SlicedEmbeddingsAgreeWithOnePass) {
   torch::manual_seed(3);
   config::ModelConfig config;
