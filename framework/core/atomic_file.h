@@ -5,7 +5,9 @@
 // a resumed run would load it, or a user would trust it. So every output is written under a
 // temporary name in the same directory and renamed onto its final path only once complete
 // (rename(2) is atomic within a file system); a failure removes the temporary and leaves any
-// previous version of the file untouched.
+// previous version of the file untouched. Before the rename the temporary is synced to disk
+// (fsync), and after it the directory, so that a node that crashes right after cannot come back
+// with the final name on an empty or short file: rename orders names, not data.
 #pragma once
 
 #include <functional>

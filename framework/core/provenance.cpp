@@ -5,37 +5,50 @@
 #include <spdlog/version.h>
 #include <torch/version.h>
 
-#include <array>
 #include <chrono>
-#include <cstdio>
 #include <ctime>
-#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include "framework/core/build_info.h"  // generated: FCT_SOURCE_DIR, FCT_GIT_REVISION_AT_CONFIGURE
+#include "framework/core/subprocess.h"
 
 namespace fct {
 namespace {
 
-// Runs a shell command and returns its first line of output ("" on failure).
-std::string first_line_of(const std::string& command) {
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
-  if (!pipe) return "";
-  std::array<char, 512> buffer{};
-  std::string line;
-  if (std::fgets(buffer.data(), buffer.size(), pipe.get()) != nullptr) line = buffer.data();
-  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-  return line;
+// git answers in milliseconds; a hung network file system must not hang every result written.
+constexpr double kGitDeadlineSeconds = 30.0;
+
+// The lines `git -C <source dir> args...` prints (stdout and stderr), none when it fails. No
+// shell: the source path is one argument whatever it holds.
+std::vector<std::string> git_lines(std::vector<std::string> args) {
+  args.insert(args.begin(), {"git", "-C", FCT_SOURCE_DIR});
+  const CommandResult result = run_command(args, kGitDeadlineSeconds);
+  std::vector<std::string> lines;
+  if (result.exit_code != 0) return lines;
+  std::istringstream stream(result.output);
+  for (std::string line; std::getline(stream, line);) {
+    while (!line.empty() && line.back() == '\r') line.pop_back();
+    // git's advice goes to stderr, which run_command merges: not part of the answer.
+    if (line.rfind("warning:", 0) == 0 || line.rfind("hint:", 0) == 0) continue;
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+bool is_object_name(const std::string& text) {
+  return text.size() == 40 && text.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
 }  // namespace
 
 std::string git_revision() {
-  const std::string dir = FCT_SOURCE_DIR;
-  const std::string revision = first_line_of("git -C '" + dir + "' rev-parse HEAD 2>/dev/null");
-  if (revision.size() != 40) return FCT_GIT_REVISION_AT_CONFIGURE;
-  const std::string dirty = first_line_of(
-      "git -C '" + dir + "' status --porcelain --untracked-files=no 2>/dev/null | head -n 1");
-  return dirty.empty() ? revision : revision + "-dirty";
+  const auto revision = git_lines({"rev-parse", "HEAD"});
+  if (revision.size() != 1 || !is_object_name(revision.front()))
+    return FCT_GIT_REVISION_AT_CONFIGURE;
+  const bool dirty = !git_lines({"status", "--porcelain", "--untracked-files=no"}).empty();
+  return dirty ? revision.front() + "-dirty" : revision.front();
 }
 
 nlohmann::json library_versions(const std::string& mpi_library_version) {

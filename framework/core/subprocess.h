@@ -1,7 +1,9 @@
-// Running another program (sbatch, scontrol, a test's `fct`) without a shell: arguments go to
-// execvp as they are, so no value can be split or expanded; output is captured, and the program
-// runs in a session of its own, which a deadline kills whole: mpirun and its ranks together (Open
-// MPI puts every rank in a process group of its own, so killing mpirun's group is not enough).
+// Running another program (sbatch, scontrol, git, a test's `fct`) without a shell: posix_spawnp,
+// so a large rank is not forked and none of its descriptors (from 3 up) reach the child; arguments
+// go to the program as they are, so no value can be split or expanded; output is captured, and the
+// program runs in a session of its own, which a deadline kills whole: mpirun and its ranks
+// together (Open MPI puts every rank in a process group of its own, so killing mpirun's group is
+// not enough).
 #pragma once
 
 #include <sys/types.h>

@@ -74,9 +74,10 @@ std::string backfill_curves_csv(const std::vector<NamedCurve>& curves) {
   for (const auto& named : curves) {
     const auto& c = named.curve;
     for (std::size_t i = 0; i < c.fractions.size(); ++i)
-      out += fmt::format("{},{},{},{:.6f},{},{:.4f},{:.4f},{:.4f},{:.4f}\n", named.name(),
-                         named.variant, named.order, c.fractions[i], c.backfilled[i], c.top1[i],
-                         c.top5[i], c.mAP[i], c.negative_flips.empty() ? 0.0 : c.negative_flips[i]);
+      out += fmt::format("{},{},{},{:.6f},{},{:.4f},{:.4f},{:.4f},{:.4f}\n",
+                         csv_field(named.name()), csv_field(named.variant), csv_field(named.order),
+                         c.fractions[i], c.backfilled[i], c.top1[i], c.top5[i], c.mAP[i],
+                         c.negative_flips.empty() ? 0.0 : c.negative_flips[i]);
   }
   return out;
 }

@@ -6,6 +6,7 @@
 
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
+#include "framework/core/report_text.h"
 
 namespace fct::report {
 
@@ -38,8 +39,8 @@ std::string results_markdown(const std::vector<ResultRow>& rows, const std::stri
 std::string results_csv(const std::vector<ResultRow>& rows) {
   std::string out = "case,top1,top5,mAP,negative_flips,queries\n";
   for (const auto& row : rows)
-    out += fmt::format("{},{:.4f},{:.4f},{:.4f},{:.4f},{}\n", row.case_name, row.top1, row.top5,
-                       row.mAP, row.negative_flips, row.queries);
+    out += fmt::format("{},{:.4f},{:.4f},{:.4f},{:.4f},{}\n", csv_field(row.case_name), row.top1,
+                       row.top5, row.mAP, row.negative_flips, row.queries);
   return out;
 }
 

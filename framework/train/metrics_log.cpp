@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "framework/core/error.h"
+#include "framework/core/report_text.h"
 
 namespace fct::train {
 
@@ -20,20 +21,30 @@ void add_scalars(tensorboard::EventFileWriter& events, const std::string& prefix
   events.flush();
 }
 
+// Flushes `out`; a failed write (a full disk) is an error naming the file, not a silently short
+// log.
+void check_written(std::ofstream& out, const std::string& path) {
+  out.flush();
+  if (!out) throw Error("cannot write " + path + " (no space left on the device?)");
+}
+
 }  // namespace
 
 MetricsLog::MetricsLog(const std::string& directory, std::vector<std::string> csv_columns)
     : columns_(std::move(csv_columns)), events_(directory) {
-  const std::string csv_path = directory + "/metrics.csv";
+  csv_path_ = directory + "/metrics.csv";
+  jsonl_path_ = directory + "/metrics.jsonl";
+  const std::string& csv_path = csv_path_;
   const bool csv_exists =
       std::filesystem::exists(csv_path) && std::filesystem::file_size(csv_path) > 0;
   csv_.open(csv_path, std::ios::app);
-  jsonl_.open(directory + "/metrics.jsonl", std::ios::app);
+  jsonl_.open(jsonl_path_, std::ios::app);
   if (!csv_ || !jsonl_) throw Error("cannot open the metrics files in " + directory);
   if (!csv_exists) {
-    for (std::size_t i = 0; i < columns_.size(); ++i) csv_ << (i ? "," : "") << columns_[i];
+    for (std::size_t i = 0; i < columns_.size(); ++i)
+      csv_ << (i ? "," : "") << csv_field(columns_[i]);
     csv_ << "\n";
-    csv_.flush();
+    check_written(csv_, csv_path_);
   }
 }
 
@@ -43,17 +54,17 @@ void MetricsLog::epoch(const nlohmann::json& row) {
     const auto it = row.find(columns_[i]);
     if (it == row.end() || it->is_null()) continue;
     if (it->is_string()) {
-      csv_ << it->get<std::string>();
+      csv_ << csv_field(it->get<std::string>());
     } else {
       csv_ << it->dump();
     }
   }
   csv_ << "\n";
-  csv_.flush();
+  check_written(csv_, csv_path_);
   nlohmann::json line = row;
   line["event"] = "epoch";
   jsonl_ << line.dump() << "\n";
-  jsonl_.flush();
+  check_written(jsonl_, jsonl_path_);
   add_scalars(events_, "epoch/", row);
 }
 
@@ -61,7 +72,7 @@ void MetricsLog::step(const nlohmann::json& row) {
   nlohmann::json line = row;
   line["event"] = "step";
   jsonl_ << line.dump() << "\n";
-  jsonl_.flush();
+  check_written(jsonl_, jsonl_path_);
   add_scalars(events_, "step/", row);
 }
 

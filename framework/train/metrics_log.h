@@ -27,6 +27,7 @@ class MetricsLog {
 
  private:
   std::vector<std::string> columns_;
+  std::string csv_path_, jsonl_path_;
   std::ofstream csv_;
   std::ofstream jsonl_;
   tensorboard::EventFileWriter events_;

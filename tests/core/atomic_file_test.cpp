@@ -1,10 +1,16 @@
 #include "framework/core/atomic_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
+#include <string>
 
+#include "framework/core/error.h"
 #include "framework/core/suggest.h"
 #include "tests/test_support.h"
 
@@ -39,6 +45,40 @@ TEST(WriteAtomically, FailureOnANewFileLeavesNothing) {
   EXPECT_THROW(write_atomically(path, [](const std::string&) { throw std::runtime_error("x"); }),
                std::runtime_error);
   EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+TEST(WriteAtomically, AFileTheWriterDidNotMakeIsAnError) {
+  testing::ScratchDir dir;
+  const std::string path = dir.file("never.txt");
+  EXPECT_THROW(write_atomically(path, [](const std::string&) {}), Error);
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
+
+// A full disk mid-write: a small tmpfs (root only; skipped elsewhere) that the new text overflows.
+TEST(WriteAtomically, AFullDiskIsAnErrorNamingTheFileAndKeepsThePreviousVersion) {
+  if (::geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  testing::ScratchDir dir;
+  const std::string mount_point = dir.file("small");
+  std::filesystem::create_directories(mount_point);
+  if (::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=64k") != 0)
+    GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{mount_point};
+
+  const std::string path = mount_point + "/results.csv";
+  write_text_atomically(path, "old");
+  try {
+    write_text_atomically(path, std::string(256 * 1024, 'x'));
+    ADD_FAILURE() << "256 KiB fitted on a 64 KiB tmpfs";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find(temporary_path_for(path)), std::string::npos) << message;
+    EXPECT_NE(message.find("no space left"), std::string::npos) << message;
+  }
+  EXPECT_EQ(testing::read_text_file(path), "old");
+  EXPECT_FALSE(std::filesystem::exists(temporary_path_for(path)));
 }
 
 TEST(Suggest, ClosestMatchFindsTyposOnly) {

@@ -6,6 +6,9 @@
 
 #include <regex>
 
+#include "framework/core/subprocess.h"
+#include "tests/test_support.h"
+
 namespace fct {
 namespace {
 
@@ -18,6 +21,13 @@ TEST(Provenance, GitRevisionIsAHashOrSaysUnknown) {
   const std::string revision = git_revision();
   EXPECT_TRUE(std::regex_match(revision, std::regex(R"([0-9a-f]{40}(-dirty)?|unknown)")))
       << revision;
+}
+
+TEST(Provenance, GitRevisionIsTheCheckoutsHead) {
+  const auto head =
+      run_command({"git", "-C", testing::source_directory(), "rev-parse", "HEAD"}, 30);
+  if (head.exit_code != 0) GTEST_SKIP() << "no git checkout here: " << head.output;
+  EXPECT_EQ(git_revision().substr(0, 40), head.output.substr(0, 40));
 }
 
 TEST(Provenance, RecordNamesEveryInputAndLibrary) {

@@ -4,10 +4,12 @@
 // MPI gives each rank a process group of its own).
 #include "framework/core/subprocess.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <string>
 
 #include "tests/test_support.h"
 
@@ -31,6 +33,25 @@ TEST(Subprocess, ExitStatusAndBothStreamsComeBack) {
 TEST(Subprocess, AProgramThatCannotStartIsExit127) {
   const auto result = run_command({"fct-no-such-program-here"}, 30);
   EXPECT_EQ(result.exit_code, 127) << result.output;
+}
+
+TEST(Subprocess, AMissingWorkingDirectoryIsExit127NamingIt) {
+  const auto result = run_command({"true"}, 30, "/fct-no-such-directory");
+  EXPECT_EQ(result.exit_code, 127) << result.output;
+  EXPECT_NE(result.output.find("/fct-no-such-directory"), std::string::npos) << result.output;
+}
+
+// What fct has open (HDF5 files, MPI's sockets) must not reach sbatch or git.
+TEST(Subprocess, TheParentsDescriptorsDoNotLeakIntoTheChild) {
+  const int fd = ::open("/dev/null", O_RDONLY);  // deliberately without O_CLOEXEC
+  ASSERT_GE(fd, 3);
+  const auto result = run_command(
+      {"sh", "-c",
+       "if [ -e /proc/$$/fd/" + std::to_string(fd) + " ]; then echo open; else echo closed; fi"},
+      30);
+  ::close(fd);
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.output, "closed\n");
 }
 
 TEST(Subprocess, RunsInTheGivenDirectoryWithoutTheDroppedVariables) {

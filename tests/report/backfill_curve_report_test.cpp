@@ -74,6 +74,14 @@ TEST(BackfillCurveReport, CsvHasARowPerPointOfEveryCurve) {
             "fct random,fct,random,1.000000,10,39.0000,80.0000,15.0000,0.0000\n");
 }
 
+TEST(BackfillCurveReport, CsvQuotesNamesWithACommaOrAQuote) {
+  const std::string csv =
+      backfill_curves_csv({curve("fct,si", "sigma \"2\"", {40, 50, 60}, {20, 30, 40})});
+  EXPECT_NE(csv.find("\n\"fct,si sigma \"\"2\"\"\",\"fct,si\",\"sigma \"\"2\"\"\",0.000000,0,"),
+            std::string::npos)
+      << csv;
+}
+
 TEST(BackfillCurveReport, JsonHoldsEveryPointAndTheAucs) {
   const auto json = backfill_curves_json({sigma_curve()});
   ASSERT_EQ(json.size(), 1u);

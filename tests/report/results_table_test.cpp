@@ -78,6 +78,14 @@ TEST(ResultsTable, CsvHasFourDecimalsAndTheQueryCount) {
   EXPECT_EQ(results_csv({}), "case,top1,top5,mAP,negative_flips,queries\n");
 }
 
+TEST(ResultsTable, CsvQuotesACaseNameWithACommaOrAQuote) {
+  auto rows = two_rows();
+  rows[0].case_name = "new/fct, \"v2\"";
+  const std::string csv = results_csv(rows);
+  EXPECT_NE(csv.find("\n\"new/fct, \"\"v2\"\"\",45.1260,"), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\nnew/fct+si,51.0000,"), std::string::npos) << csv;
+}
+
 TEST(ResultsTable, JsonIsAListOfRowsWithEveryField) {
   const nlohmann::json expected = nlohmann::json::parse(R"json([
     {"case": "old/old", "top1": 45.126, "top5": 70.5, "mAP": 30.0, "negative_flips": 0.0,

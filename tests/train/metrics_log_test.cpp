@@ -64,6 +64,16 @@ TEST(MetricsLog, AResumedLogAppendsRowsUnderOneHeaderAndAddsAnEventFile) {
   EXPECT_EQ(fct::testing::event_files_in(dir.path()).size(), 2u);
 }
 
+TEST(MetricsLog, TextWithACommaOrAQuoteIsQuotedInTheCsv) {
+  ScratchDir dir("fct-metrics");
+  {
+    MetricsLog(dir.path(), {"epoch", "stage, name", "step"})
+        .epoch({{"epoch", 1}, {"stage, name", "new \"v2\", b"}, {"step", 3}});
+  }
+  EXPECT_EQ(read_text_file(dir.file("metrics.csv")),
+            "epoch,\"stage, name\",step\n1,\"new \"\"v2\"\", b\",3\n");
+}
+
 TEST(MetricsLog, PythonReadsTheTensorBoardScalarsEqualToTheCsv) {
   const std::string missing = fct::testing::python_protobuf_missing();
   if (!missing.empty()) GTEST_SKIP() << missing;
