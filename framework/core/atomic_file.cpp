@@ -19,6 +19,8 @@ std::string errno_text() {
   return std::strerror(errno);
 }
 
+}  // namespace
+
 // fsync(2) of the file or directory at `path`: its data (a file) or its entries (a directory) are
 // on the disk when this returns, or an Error says why not.
 void sync_to_disk(const std::string& path, bool directory) {
@@ -35,7 +37,10 @@ void sync_to_disk(const std::string& path, bool directory) {
   if (::close(fd) != 0) throw Error("cannot close " + path + ": " + errno_text());
 }
 
-}  // namespace
+void sync_renamed(const std::string& path) {
+  const std::filesystem::path target(path);
+  sync_to_disk(target.has_parent_path() ? target.parent_path().string() : ".", true);
+}
 
 std::string temporary_path_for(const std::string& path) {
   const std::filesystem::path p(path);
@@ -62,8 +67,7 @@ void write_atomically(const std::string& path,
     std::filesystem::remove(temporary, ignored);
     throw Error("cannot rename " + temporary + " to " + path + ": " + reason);
   }
-  const auto parent = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
-  sync_to_disk(parent.string(), true);
+  sync_renamed(path);
 }
 
 void write_text_atomically(const std::string& path, const std::string& text) {

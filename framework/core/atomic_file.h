@@ -23,6 +23,14 @@ void write_atomically(const std::string& path,
 // Text convenience over write_atomically.
 void write_text_atomically(const std::string& path, const std::string& text);
 
+// fsync(2) of a file (`directory` false) or a directory: on the disk when this returns, or an
+// Error naming `path` says why not. A directory that its file system cannot sync is accepted.
+void sync_to_disk(const std::string& path, bool directory);
+
+// After renaming a file onto `path`: syncs the directory that holds it, so the new name survives a
+// crash.
+void sync_renamed(const std::string& path);
+
 // The temporary name used for `path` by this process.
 std::string temporary_path_for(const std::string& path);
 

@@ -503,13 +503,21 @@ void StoreWriter::commit() {
     throw Error(s.where() + ": closing " + s.temporary + " failed" +
                 (failed ? ": " + reason : std::string(" on another rank")));
   }
+  // Note [Write, then rename]: the data on disk before the name, the name on disk after it.
   std::string problem;
-  if (s.rank == 0 && std::rename(s.temporary.c_str(), s.path.c_str()) != 0) {
-    problem = std::strerror(errno);
+  if (s.rank == 0) {
+    try {
+      sync_to_disk(s.temporary, false);
+      if (std::rename(s.temporary.c_str(), s.path.c_str()) != 0)
+        throw Error(std::string("rename: ") + std::strerror(errno));
+      sync_renamed(s.path);
+    } catch (const std::exception& error) {
+      problem = error.what();
+    }
   }
   problem = distributed::broadcast_text(s.comm, problem);  // every rank returns after the rename
   if (!problem.empty()) {
-    throw Error(s.where() + ": cannot rename " + s.temporary + " to " + s.path + ": " + problem);
+    throw Error(s.where() + ": cannot commit " + s.temporary + " as " + s.path + ": " + problem);
   }
   s.committed = true;
 }
