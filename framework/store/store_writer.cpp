@@ -1,5 +1,9 @@
 #include "framework/store/store_writer.h"
 
+#include <fcntl.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -34,6 +38,36 @@ struct ColumnSpec {
   int64_t row_bytes() const { return std::max<int64_t>(1, width) * (is_float ? 4 : 8); }
   torch::ScalarType dtype() const { return is_float ? torch::kFloat32 : torch::kInt64; }
 };
+
+// Room for the superblock, the datasets' headers and the attributes beside the columns' bytes.
+constexpr int64_t kMetadataBytes = 1 << 20;
+
+std::string megabytes(int64_t bytes) {
+  return std::to_string((bytes + (1 << 20) - 1) >> 20) + " MiB";
+}
+
+// "" when the file system holding `file` has `needed` bytes free, else what to tell the user.
+std::string space_problem(const std::string& file, int64_t needed) {
+  const auto directory = std::filesystem::path(file).parent_path();
+  struct statvfs info {};
+  if (::statvfs(directory.empty() ? "." : directory.c_str(), &info) != 0) return "";
+  const auto free = static_cast<int64_t>(info.f_bavail) * static_cast<int64_t>(info.f_frsize);
+  if (free >= needed) return "";
+  return "no space left on the device for it: it needs " + megabytes(needed) + ", " +
+         directory.string() + " has " + megabytes(free) + " free";
+}
+
+// Allocates `needed` bytes to the (open) file without changing its size, so that the collective
+// writes cannot run out of space half-way; "" when done or when the file system cannot do it.
+std::string reserve_space(const std::string& file, int64_t needed) {
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return "";
+  const int result = ::fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, needed);
+  const int error = result == 0 ? 0 : errno;
+  ::close(fd);
+  if (error == ENOSPC) return "no space left on the device to reserve " + megabytes(needed);
+  return "";
+}
 
 std::vector<ColumnSpec> columns_of(const StoreLayout& layout) {
   std::vector<ColumnSpec> columns = {
@@ -198,6 +232,14 @@ void StoreWriter::Impl::create(const Attributes& attributes) {
   problem = distributed::broadcast_text(comm, problem);
   temporary = distributed::broadcast_text(comm, temporary);
   if (!problem.empty()) throw Error(where() + ": cannot create its directory: " + problem);
+  // Note [A full disk]: parallel HDF5 cannot close a file after a collective write failed on
+  // some ranks only (the ranks' metadata caches disagree and H5Fclose deadlocks), so a store that
+  // cannot fit is refused before anything is written, and its space is reserved once created.
+  int64_t needed = kMetadataBytes;
+  for (const ColumnSpec& column : columns) needed += layout.rows * column.row_bytes();
+  if (rank == 0) problem = space_problem(temporary, needed);
+  problem = distributed::broadcast_text(comm, problem);
+  if (!problem.empty()) throw Error(where() + ": " + problem);
 
   Hid access(check_id(H5Pcreate(H5P_FILE_ACCESS), where() + ": H5Pcreate"), H5Pclose);
   check_status(H5Pset_fapl_mpio(access.get(), hdf5_comm, MPI_INFO_NULL),
@@ -217,6 +259,9 @@ void StoreWriter::Impl::create(const Attributes& attributes) {
                 (failed ? reason : std::string("failed on another rank")));
   }
   file = Hid(id, H5Fclose);
+  if (rank == 0) problem = reserve_space(temporary, needed);
+  problem = distributed::broadcast_text(comm, problem);
+  if (!problem.empty()) throw Error(where() + ": " + problem);
 
   Hid creation(check_id(H5Pcreate(H5P_DATASET_CREATE), where() + ": H5Pcreate"), H5Pclose);
   check_status(H5Pset_layout(creation.get(), H5D_CONTIGUOUS), where() + ": H5Pset_layout");

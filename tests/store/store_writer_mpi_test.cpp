@@ -3,6 +3,8 @@
 // wrong input on one rank throws on every rank; h5py reads the file as is.
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -281,6 +283,52 @@ TEST(StoreWriter, AbandonedWriterLeavesNothingAndKeepsThePreviousFile) {
   EXPECT_FALSE(std::filesystem::exists(temporary));
   EXPECT_EQ(fct::testing::read_text_file(path), "previous version");
   EXPECT_EQ(dir.files(), std::vector<std::string>{"store.h5"});
+}
+
+// A store that does not fit: a 256 KiB tmpfs (root only; skipped elsewhere) and a 1.4 MB store.
+// Every rank gets an error naming the store and "no space left" (before anything is written: Note
+// [A full disk]), the previous version stays, no temporary is left.
+TEST(StoreWriter, AFullDiskFailsOnEveryRankAndKeepsThePreviousStore) {
+  SharedDir dir("fct-store-test");
+  const std::string small = dir.file("small");
+  int mounted = 0;
+  if (mpi_rank() == 0) {
+    std::filesystem::create_directories(small);
+    mounted = ::geteuid() == 0 && ::mount("tmpfs", small.c_str(), "tmpfs", 0, "size=256k") == 0;
+  }
+  MPI_Bcast(&mounted, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (mounted == 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  struct Unmount {
+    std::string path;
+    ~Unmount() {
+      MPI_Barrier(MPI_COMM_WORLD);
+      if (mpi_rank() == 0) ::umount2(path.c_str(), MNT_DETACH);
+    }
+  } unmount{small};
+  const std::string path = small + "/store.h5";
+  if (mpi_rank() == 0) fct::testing::write_text_file(path, "previous version");
+  MPI_Barrier(MPI_COMM_WORLD);
+
+  const StoreLayout layout = full_layout(20000);
+  std::string message, temporary;
+  try {
+    StoreWriter writer(world_comm(), path, layout, test_attributes());
+    temporary = writer.temporary_path();
+    const auto [begin, end] = rank_rows(layout.rows, mpi_rank(), world());
+    const int64_t largest = (layout.rows + world() - 1) / world();
+    for (int64_t first = 0; first < largest; first += 1000) {
+      const int64_t b = std::min(end, begin + first), e = std::min(end, begin + first + 1000);
+      writer.write_rows(b, expected_rows(layout, b, e));
+    }
+    writer.commit();
+  } catch (const Error& error) {
+    message = error.what();
+  }
+  EXPECT_TRUE(all_ranks(!message.empty())) << "a 1.4 MB store fitted on a 256 KiB disk";
+  EXPECT_NE(message.find(path), std::string::npos) << message;
+  EXPECT_NE(message.find("no space left"), std::string::npos) << message;
+  EXPECT_EQ(fct::testing::read_text_file(path), "previous version");
+  if (!temporary.empty()) EXPECT_FALSE(std::filesystem::exists(temporary));
 }
 
 TEST(StoreWriter, WrongRowsOnOneRankThrowOnEveryRank) {
