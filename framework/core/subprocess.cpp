@@ -67,9 +67,11 @@ CommandResult run_command(const std::vector<std::string>& argv, double deadline_
     if (!dropped) environment.push_back(entry);
   }
   std::vector<char*> envp;
+  envp.reserve(environment.size() + 1);
   for (auto& e : environment) envp.push_back(e.data());
   envp.push_back(nullptr);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   int pipe_fds[2];
