@@ -110,6 +110,7 @@ CommandResult run_command(const std::vector<std::string>& argv, double deadline_
     ::close(pipe_fds[0]);
     ::close(pipe_fds[1]);
     CommandResult failed;
+    failed.started = false;
     failed.exit_code = 127;
     failed.output = "cannot start " + argv.at(0) +
                     (working_dir.empty() ? "" : " in " + working_dir) + ": " +

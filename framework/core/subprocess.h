@@ -14,6 +14,7 @@
 namespace fct {
 
 struct CommandResult {
+  bool started = true;     // false: it could not be started (exit_code 127, output says why)
   int exit_code = -1;      // the process's exit status; -1 when it had to be killed
   bool timed_out = false;  // true when it outlived the deadline (then it is killed)
   double seconds = 0.0;

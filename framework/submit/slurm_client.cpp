@@ -19,8 +19,9 @@ const std::vector<std::string> kMpiEnvironment = {"OMPI_", "PMIX_", "OPAL_", "OR
 
 CommandResult checked(const std::vector<std::string>& command) {
   const auto result = run_command(command, kDeadline, "", kMpiEnvironment);
-  if (result.exit_code == 127 && result.output.empty())
-    throw Error(command.at(0) + " is not installed here (or not in PATH)");
+  if (!result.started)
+    throw Error(command.at(0) +
+                " is not installed here (or not in PATH): " + trim(result.output, " \t\r\n"));
   if (result.timed_out)
     throw Error(shell_command_line(command) + ": no answer within " +
                 std::to_string(static_cast<int>(kDeadline)) + " s (is slurmctld up?)");

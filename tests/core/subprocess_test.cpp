@@ -32,7 +32,9 @@ TEST(Subprocess, ExitStatusAndBothStreamsComeBack) {
 
 TEST(Subprocess, AProgramThatCannotStartIsExit127) {
   const auto result = run_command({"fct-no-such-program-here"}, 30);
+  EXPECT_FALSE(result.started);
   EXPECT_EQ(result.exit_code, 127) << result.output;
+  EXPECT_TRUE(run_command({"sh", "-c", "exit 127"}, 30).started);
 }
 
 TEST(Subprocess, AMissingWorkingDirectoryIsExit127NamingIt) {
