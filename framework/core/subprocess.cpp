@@ -26,8 +26,14 @@ std::vector<pid_t> session_processes(pid_t sid) {
        !error && entry != std::filesystem::directory_iterator(); entry.increment(error)) {
     const std::string name = entry->path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream file(entry->path() / "stat");
-    std::string stat((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    // A process that exits meanwhile makes the read fail (ESRCH), which libstdc++'s streams throw
+    // as basic_filebuf::underflow: read with read(2), and a failed read means it is gone.
+    std::string stat;
+    const int fd = ::open((entry->path() / "stat").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) continue;
+    char chunk[512];
+    for (ssize_t n; (n = ::read(fd, chunk, sizeof chunk)) > 0;) stat.append(chunk, n);
+    ::close(fd);
     // pid (comm) state ppid pgrp session ...; comm may hold spaces: parse after the last ')'.
     const auto close = stat.rfind(')');
     if (close == std::string::npos) continue;  // gone meanwhile
