@@ -5,6 +5,7 @@
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
 #include "framework/core/hash.h"
+#include "framework/core/zip_integrity.h"
 
 namespace fct::models {
 namespace {
@@ -76,6 +77,7 @@ void save_model_file(const std::string& path, torch::nn::Module& module,
 }
 
 ModelFileInfo read_model_info(const std::string& path, const std::string& expected_kind) {
+  verify_zip_file(path, "model file");  // Note [Damaged archives]
   nlohmann::json header;
   try {
     torch::serialize::InputArchive archive;

@@ -13,6 +13,7 @@
 
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
+#include "framework/core/zip_integrity.h"
 
 namespace fct::models {
 namespace {
@@ -377,13 +378,20 @@ class StateDictUnpickler {
 
 std::vector<std::pair<std::string, torch::Tensor>> read_state_dict_file(const std::string& path) {
   if (!std::filesystem::is_regular_file(path)) throw Error(path + ": no such file");
+  const auto not_an_archive = [&] {
+    return Error(path +
+                 ": not a PyTorch zip archive (write it with torch.save(model.state_dict(), path), "
+                 "PyTorch 1.6 or later)");
+  };
+  char magic[4] = {};
+  std::ifstream(path, std::ios::binary).read(magic, sizeof magic);
+  if (std::string(magic, sizeof magic) != std::string("PK\x03\x04", 4)) throw not_an_archive();
+  verify_zip_file(path, "state dict");  // Note [Damaged archives]
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> archive;
   try {
     archive = std::make_unique<caffe2::serialize::PyTorchStreamReader>(path);
   } catch (const c10::Error&) {
-    throw Error(path +
-                ": not a PyTorch zip archive (write it with torch.save(model.state_dict(), path), "
-                "PyTorch 1.6 or later)");
+    throw not_an_archive();
   }
   if (!archive->hasRecord("data.pkl")) throw Error(path + ": a zip archive without data.pkl");
   Value root;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "framework/core/error.h"
+#include "framework/core/zip_integrity.h"
 
 namespace fct::models {
 namespace {
@@ -52,6 +53,11 @@ TorchScriptBackboneImpl::TorchScriptBackboneImpl(const std::string& path, TorchS
 }
 
 void TorchScriptBackboneImpl::adopt(const std::string& bytes, const std::string& origin) {
+  try {
+    verify_zip_bytes(bytes, origin);  // Note [Damaged archives]
+  } catch (const DataError& e) {
+    throw Error(origin + " is not a TorchScript module (torch.jit.save writes one): " + e.what());
+  }
   try {
     std::istringstream stream(bytes);
     module_ = torch::jit::load(stream, device_);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "framework/submit/slurm_output.h"
+
 namespace fct::submit {
 
 // Runs an `sbatch --parsable ...` command; returns the job id.
@@ -14,10 +16,6 @@ std::string sbatch(const std::vector<std::string>& command);
 // The ids among `job_ids` that SLURM still holds as pending, running, requeued, ... (an array's
 // tasks count under the array's id).
 std::vector<std::string> jobs_in_queue(const std::vector<std::string>& job_ids);
-
-// A job SLURM still holds: running (an array: any of its tasks), or waiting (pending, requeued,
-// configuring, suspended, ...).
-enum class QueueState { kWaiting, kRunning };
 
 // The state of each of `job_ids` that SLURM still holds; ids it no longer holds are left out.
 std::map<std::string, QueueState> job_states(const std::vector<std::string>& job_ids);

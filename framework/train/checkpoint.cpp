@@ -2,6 +2,7 @@
 
 #include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
+#include "framework/core/zip_integrity.h"
 
 namespace fct::train {
 namespace {
@@ -37,6 +38,7 @@ void save_checkpoint(const std::string& path, torch::nn::Module& model,
 
 TrainingProgress load_checkpoint(const std::string& path, torch::nn::Module& model,
                                  torch::optim::Optimizer& optimizer) {
+  verify_zip_file(path, "checkpoint");  // Note [Damaged archives]
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);
@@ -88,6 +90,7 @@ void save_model(const std::string& path, torch::nn::Module& model) {
 }
 
 void load_model(const std::string& path, torch::nn::Module& model) {
+  verify_zip_file(path, "model file");
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path);

@@ -55,7 +55,7 @@ TEST(WriteAtomically, AFileTheWriterDidNotMakeIsAnError) {
 }
 
 // A full disk mid-write: a small tmpfs (root only; skipped elsewhere) that the new text overflows.
-TEST(WriteAtomically, AFullDiskIsAnErrorNamingTheFileAndKeepsThePreviousVersion) {
+TEST(WriteAtomicallyFault, AFullDiskIsAnErrorNamingTheFileAndKeepsThePreviousVersion) {
   if (::geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
   testing::ScratchDir dir;
   const std::string mount_point = dir.file("small");

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "framework/core/error.h"
 #include "tests/test_support.h"
 
@@ -81,6 +84,58 @@ TEST(ModelFile, WrongKindMissingFileAndForeignFileAreNamed) {
     EXPECT_NE(std::string(e.what()).find("plain.pt"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("no fct model header"), std::string::npos) << e.what();
   }
+}
+
+std::string file_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+void put_bytes(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+}
+
+// What loading `path` as an embedding model throws ("" when it loads).
+std::string load_refusal(const std::string& path) {
+  try {
+    load_embedding_model(path);
+    return "";
+  } catch (const Error& e) {
+    return e.what();
+  }
+}
+
+// One flipped bit in a weight, and a file cut short: both refused naming the file (LibTorch alone
+// loads the first as a silently different model: Note [Damaged archives]).
+TEST(ModelFileFault, AFlippedBitOrACutFileIsRefusedNamingTheFile) {
+  testing::ScratchDir dir("fct-model-file-damaged");
+  auto model = make_embedding_model(tiny_model(), 1, 3);
+  {
+    torch::NoGradGuard no_grad;
+    model->parameters()[0].fill_(1.2345f);
+  }
+  const std::string path = dir.file("old.pt");
+  save_model_file(
+      path, *model,
+      {kEmbeddingKind, "old", make_embedding_spec(tiny_model(), "fashion_mnist", 1, {0}), ""});
+  const std::string original = file_bytes(path);
+  ASSERT_EQ(load_refusal(path), "");
+
+  std::string flipped = original;
+  const float value = 1.2345f;
+  const auto at = flipped.find(std::string(reinterpret_cast<const char*>(&value), sizeof value));
+  ASSERT_NE(at, std::string::npos);
+  flipped[at] ^= 0x01;
+  put_bytes(path, flipped);
+  std::string message = load_refusal(path);
+  EXPECT_NE(message.find("model file " + path), std::string::npos) << message;
+  EXPECT_NE(message.find("fails its CRC-32 check"), std::string::npos) << message;
+
+  put_bytes(path, original.substr(0, original.size() * 2 / 3));
+  message = load_refusal(path);
+  EXPECT_NE(message.find("model file " + path), std::string::npos) << message;
+  EXPECT_NE(message.find("cut short"), std::string::npos) << message;
+  EXPECT_THROW(read_model_info(path), Error);
 }
 
 }  // namespace

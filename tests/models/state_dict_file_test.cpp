@@ -231,5 +231,26 @@ TEST(StateDictFile, ACutFileIsRefusedNotCrashedOn) {
   }
 }
 
+// A state dict with one flipped bit in a weight (a download gone wrong) is refused naming the
+// file, where LibTorch's reader alone returns the changed weight.
+TEST(StateDictFileFault, AFlippedBitInAWeightIsRefusedNamingTheFile) {
+  ScratchDir dir("fct-state-dict");
+  ResNet model = small_resnet();
+  {
+    torch::NoGradGuard no_grad;
+    model->parameters()[0].fill_(0.625f);
+  }
+  write_state_dict_file(dir.file("fct.pt"), *model);
+  std::string bytes = fct::testing::read_text_file(dir.file("fct.pt"));
+  const float value = 0.625f;
+  const auto at = bytes.find(std::string(reinterpret_cast<const char*>(&value), sizeof value));
+  ASSERT_NE(at, std::string::npos);
+  bytes[at] ^= 0x01;
+  fct::testing::write_text_file(dir.file("fct.pt"), bytes);
+  const std::string message = expect_error([&] { read_state_dict_file(dir.file("fct.pt")); });
+  EXPECT_NE(message.find(dir.file("fct.pt")), std::string::npos) << message;
+  EXPECT_NE(message.find("fails its CRC-32 check"), std::string::npos) << message;
+}
+
 }  // namespace
 }  // namespace fct::models

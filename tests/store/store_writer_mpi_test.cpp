@@ -288,7 +288,7 @@ TEST(StoreWriter, AbandonedWriterLeavesNothingAndKeepsThePreviousFile) {
 // A store that does not fit: a 256 KiB tmpfs (root only; skipped elsewhere) and a 1.4 MB store.
 // Every rank gets an error naming the store and "no space left" (before anything is written: Note
 // [A full disk]), the previous version stays, no temporary is left.
-TEST(StoreWriter, AFullDiskFailsOnEveryRankAndKeepsThePreviousStore) {
+TEST(StoreWriterFault, AFullDiskFailsOnEveryRankAndKeepsThePreviousStore) {
   SharedDir dir("fct-store-test");
   const std::string small = dir.file("small");
   int mounted = 0;

@@ -83,5 +83,48 @@ TEST(Checkpoint, ModelOnlyRoundTrip) {
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_TRUE(torch::equal(a[i], b[i]));
 }
 
+// A checkpoint with one flipped bit in a weight is refused naming it, and loads nothing into the
+// model; a cut one too.
+TEST(CheckpointFault, AFlippedBitOrACutCheckpointIsRefusedNamingIt) {
+  testing::ScratchDir dir;
+  auto model = small_model();
+  {
+    torch::NoGradGuard no_grad;
+    model->parameters()[0].fill_(0.75f);
+  }
+  config::OptimizerConfig optimizer_config;
+  auto optimizer = make_optimizer(model->parameters(), optimizer_config);
+  const std::string path = dir.file("ckpt.pt");
+  save_checkpoint(path, *model, *optimizer, {1, 2, 3});
+  std::string bytes = testing::read_text_file(path);
+  const float value = 0.75f;
+  const auto at = bytes.find(std::string(reinterpret_cast<const char*>(&value), sizeof value));
+  ASSERT_NE(at, std::string::npos);
+  const std::string original = bytes;
+  bytes[at] ^= 0x01;
+  testing::write_text_file(path, bytes);
+
+  auto restored = small_model();
+  const auto before = restored->parameters()[0].clone();
+  auto restored_optimizer = make_optimizer(restored->parameters(), optimizer_config);
+  try {
+    load_checkpoint(path, *restored, *restored_optimizer);
+    ADD_FAILURE() << "a damaged checkpoint loaded";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("checkpoint " + path), std::string::npos) << message;
+    EXPECT_NE(message.find("fails its CRC-32 check"), std::string::npos) << message;
+  }
+  EXPECT_TRUE(restored->parameters()[0].equal(before));
+
+  testing::write_text_file(path, original.substr(0, original.size() - 100));
+  try {
+    load_checkpoint(path, *restored, *restored_optimizer);
+    ADD_FAILURE() << "a cut checkpoint loaded";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("checkpoint " + path), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace fct::train
