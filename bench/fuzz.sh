@@ -9,7 +9,8 @@
 # build-fuzz/corpus/TARGET/, findings to build-fuzz/findings/TARGET/. Keep a finding, once fixed,
 # as tests/fuzz/regression/TARGET/<name>: the suite replays it (CTest label fuzz).
 # Environment: FCT_FUZZ_BUILD (build folder), FCT_FUZZ_JOBS (build jobs), FCT_FUZZ_FLAGS (extra
-# libFuzzer flags).
+# libFuzzer flags), FCT_FUZZ_NO_BUILD=1 (use the built target as it is: for several runs at once,
+# which must not build the same folder together).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${FCT_FUZZ_BUILD:-$root/build-fuzz}
@@ -52,7 +53,9 @@ if [ "$target" = all ]; then
   for t in $targets; do "$0" "$t" "$seconds" || status=1; done
   exit $status
 fi
-cmake --build "$build" --target "fct_fuzz_$target" -j "$jobs"
+if [ "${FCT_FUZZ_NO_BUILD:-0}" != 1 ] || [ ! -x "$build/fct_fuzz_$target" ]; then
+  cmake --build "$build" --target "fct_fuzz_$target" -j "$jobs"
+fi
 
 # Images, stores and model files are larger than the texts.
 case $target in
@@ -66,7 +69,9 @@ seeds=("$root/tests/fuzz/corpus/$target")
 [ -d "$root/tests/fuzz/regression/$target" ] && seeds+=("$root/tests/fuzz/regression/$target")
 # Leaks in libraries fct does not own are suppressed by name, each with its reason.
 export LSAN_OPTIONS="suppressions=$root/tests/fuzz/lsan.supp:print_suppressions=0"
-export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0:abort_on_error=1:symbolize=1"
+# Slow unwinding on malloc: leak reports (and their suppressions) need the frames inside the
+# uninstrumented libraries (LibTorch, HDF5), which the fast unwinder cannot walk.
+export ASAN_OPTIONS="detect_leaks=1:fast_unwind_on_malloc=0:allocator_may_return_null=0:abort_on_error=1:symbolize=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export OMP_NUM_THREADS=1
 echo "fuzz.sh: $target for $seconds s (seeds: ${seeds[*]})"

@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 
 #include "framework/core/error.h"
 
@@ -70,14 +69,42 @@ void write_atomically(const std::string& path,
   sync_renamed(path);
 }
 
-void write_text_atomically(const std::string& path, const std::string& text) {
+void stream_atomically(const std::string& path,
+                       const std::function<void(const ByteSink& put)>& produce) {
   write_atomically(path, [&](const std::string& temporary) {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw Error("cannot open " + temporary + " for writing");
-    out << text;
-    out.close();  // close(2) is where some file systems (NFS) report a failed write
-    if (!out) throw Error("write to " + temporary + " failed (no space left on the device?)");
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) throw Error("cannot create " + temporary + ": " + errno_text());
+    int failure = 0;  // the first write error
+    const ByteSink put = [&](const void* data, std::size_t size) {
+      const auto* bytes = static_cast<const char*>(data);
+      while (failure == 0 && size > 0) {
+        const ssize_t written = ::write(fd, bytes, size);
+        if (written < 0 && errno == EINTR) continue;
+        if (written < 0) {
+          failure = errno;
+          break;
+        }
+        bytes += written;
+        size -= static_cast<std::size_t>(written);
+      }
+    };
+    try {
+      produce(put);
+    } catch (...) {
+      ::close(fd);
+      throw;
+    }
+    // close(2) is where some file systems (NFS) report a failed write.
+    if (::close(fd) != 0 && failure == 0) failure = errno;
+    const std::string what = "cannot write " + path + " (as " + temporary + "): ";
+    if (failure == ENOSPC || failure == EDQUOT)
+      throw Error(what + "no space left on the device (" + std::strerror(failure) + ")");
+    if (failure != 0) throw Error(what + std::strerror(failure));
   });
+}
+
+void write_text_atomically(const std::string& path, const std::string& text) {
+  stream_atomically(path, [&](const ByteSink& put) { put(text.data(), text.size()); });
 }
 
 }  // namespace fct

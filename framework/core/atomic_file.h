@@ -10,6 +10,7 @@
 // with the final name on an empty or short file: rename orders names, not data.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <string>
 
@@ -20,7 +21,17 @@ namespace fct {
 void write_atomically(const std::string& path,
                       const std::function<void(const std::string& temporary_path)>& write);
 
-// Text convenience over write_atomically.
+// Bytes streamed to `path` through write_atomically: `produce(put)` calls `put(data, size)` as
+// often as it likes. `put` never fails: the first write error is kept and later bytes are
+// dropped, and after `produce` returns the error is thrown naming the file and its temporary
+// (ENOSPC and EDQUOT as "no space left on the device"). For writers that must not see their sink
+// fail: LibTorch's archive writer ends the process (std::terminate, from its destructor) when a
+// write fails under it.
+using ByteSink = std::function<void(const void* data, std::size_t size)>;
+void stream_atomically(const std::string& path,
+                       const std::function<void(const ByteSink& put)>& produce);
+
+// Text convenience over stream_atomically.
 void write_text_atomically(const std::string& path, const std::string& text);
 
 // fsync(2) of a file (`directory` false) or a directory: on the disk when this returns, or an

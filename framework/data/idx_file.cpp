@@ -159,9 +159,18 @@ IdxArray read_idx_file(const std::string& path, IdxType expected_type, int expec
   const int size = element_size(expected_type);
   const int64_t payload = count * size;
 
-  result.data = torch::empty(result.dims, torch::TensorOptions().dtype(scalar_type(expected_type)));
-  auto* data = static_cast<unsigned char*>(result.data.data_ptr());
-  const int64_t got = read_bytes(file.get(), path, data, payload);
+  // Memory grows with what the file holds, not with what its header claims: a damaged 20-byte
+  // file must not allocate the 6 GB its dimensions ask for (found by fuzzing). The stream's
+  // length is not known before reading (gzip), so the buffer at most doubles per read.
+  auto buffer = std::make_unique<std::vector<unsigned char>>();
+  int64_t got = 0;
+  while (got < payload) {
+    const int64_t want = std::min(payload - got, std::max<int64_t>(int64_t{1} << 20, got));
+    buffer->resize(static_cast<std::size_t>(got + want));
+    const int64_t n = read_bytes(file.get(), path, buffer->data() + got, want);
+    got += n;
+    if (n < want) break;
+  }
   if (got < payload)
     throw DataError(path + ": truncated: expected " + std::to_string(payload) +
                     " payload bytes after the header, found " + std::to_string(got));
@@ -170,7 +179,15 @@ IdxArray read_idx_file(const std::string& path, IdxType expected_type, int expec
   if (trailing > 0)
     throw DataError(path + ": expected " + std::to_string(payload) +
                     " payload bytes after the header, found trailing data after them");
-  to_native_order(data, count, size);
+  const auto options = torch::TensorOptions().dtype(scalar_type(expected_type));
+  if (payload == 0) {
+    result.data = torch::empty(result.dims, options);
+    return result;
+  }
+  to_native_order(buffer->data(), count, size);
+  auto* bytes = buffer.release();
+  result.data = torch::from_blob(
+      bytes->data(), result.dims, [bytes](void*) { delete bytes; }, options);
   return result;
 }
 

@@ -2,7 +2,7 @@
 
 #include <fstream>
 
-#include "framework/core/atomic_file.h"
+#include "framework/core/archive_output.h"
 #include "framework/core/error.h"
 #include "framework/core/hash.h"
 #include "framework/core/zip_integrity.h"
@@ -66,14 +66,12 @@ void save_model_file(const std::string& path, torch::nn::Module& module,
                                  {"name", info.name},
                                  {"spec", info.spec},
                                  {"config", info.config_yaml}};
-  write_atomically(path, [&](const std::string& temporary) {
-    torch::serialize::OutputArchive archive;
-    torch::serialize::OutputArchive weights;
-    module.save(weights);
-    archive.write("weights", weights);
-    archive.write("fct_model", c10::IValue(header.dump()));
-    archive.save_to(temporary);
-  });
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive weights;
+  module.save(weights);
+  archive.write("weights", weights);
+  archive.write("fct_model", c10::IValue(header.dump()));
+  save_archive_atomically(archive, path);
 }
 
 ModelFileInfo read_model_info(const std::string& path, const std::string& expected_kind) {

@@ -423,12 +423,7 @@ void write_state_dict_file(const std::string& path, const torch::nn::Module& mod
   for (const auto& item : module.named_buffers(true))
     dict.insert(item.key(), item.value().detach().cpu());
   const std::vector<char> bytes = torch::pickle_save(c10::IValue(dict));
-  write_atomically(path, [&](const std::string& temporary) {
-    std::ofstream out(temporary, std::ios::binary);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    out.close();
-    if (!out) throw Error("cannot write " + temporary);
-  });
+  stream_atomically(path, [&](const ByteSink& put) { put(bytes.data(), bytes.size()); });
 }
 
 std::vector<std::string> load_state_dict_file(const std::string& path, torch::nn::Module& module) {

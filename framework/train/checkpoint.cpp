@@ -1,6 +1,6 @@
 #include "framework/train/checkpoint.h"
 
-#include "framework/core/atomic_file.h"
+#include "framework/core/archive_output.h"
 #include "framework/core/error.h"
 #include "framework/core/zip_integrity.h"
 
@@ -13,27 +13,24 @@ constexpr int64_t kFormatVersion = 1;
 
 void save_checkpoint(const std::string& path, torch::nn::Module& model,
                      torch::optim::Optimizer& optimizer, const TrainingProgress& progress) {
-  write_atomically(path, [&](const std::string& temporary) {
-    torch::serialize::OutputArchive archive;
-    torch::serialize::OutputArchive model_archive;
-    model.save(model_archive);
-    archive.write("model", model_archive);
-    torch::serialize::OutputArchive optimizer_archive;
-    optimizer.save(optimizer_archive);
-    archive.write("optimizer", optimizer_archive);
-    archive.write("format_version", torch::tensor(kFormatVersion));
-    archive.write("epochs_done", torch::tensor(progress.epochs_done));
-    archive.write("global_step", torch::tensor(progress.global_step));
-    archive.write("config_hash", torch::tensor(static_cast<int64_t>(progress.config_hash)));
-    if (progress.partial.steps > 0) {
-      const auto& p = progress.partial;
-      archive.write("partial_steps", torch::tensor(p.steps));
-      archive.write("partial_sums",
-                    torch::tensor({p.loss_sum, p.correct, p.seen}, torch::kFloat64));
-      archive.write("rank_buffers", p.rank_buffers);
-    }
-    archive.save_to(temporary);
-  });
+  torch::serialize::OutputArchive archive;
+  torch::serialize::OutputArchive model_archive;
+  model.save(model_archive);
+  archive.write("model", model_archive);
+  torch::serialize::OutputArchive optimizer_archive;
+  optimizer.save(optimizer_archive);
+  archive.write("optimizer", optimizer_archive);
+  archive.write("format_version", torch::tensor(kFormatVersion));
+  archive.write("epochs_done", torch::tensor(progress.epochs_done));
+  archive.write("global_step", torch::tensor(progress.global_step));
+  archive.write("config_hash", torch::tensor(static_cast<int64_t>(progress.config_hash)));
+  if (progress.partial.steps > 0) {
+    const auto& p = progress.partial;
+    archive.write("partial_steps", torch::tensor(p.steps));
+    archive.write("partial_sums", torch::tensor({p.loss_sum, p.correct, p.seen}, torch::kFloat64));
+    archive.write("rank_buffers", p.rank_buffers);
+  }
+  save_archive_atomically(archive, path);
 }
 
 TrainingProgress load_checkpoint(const std::string& path, torch::nn::Module& model,
@@ -82,11 +79,9 @@ TrainingProgress load_checkpoint(const std::string& path, torch::nn::Module& mod
 }
 
 void save_model(const std::string& path, torch::nn::Module& model) {
-  write_atomically(path, [&](const std::string& temporary) {
-    torch::serialize::OutputArchive archive;
-    model.save(archive);
-    archive.save_to(temporary);
-  });
+  torch::serialize::OutputArchive archive;
+  model.save(archive);
+  save_archive_atomically(archive, path);
 }
 
 void load_model(const std::string& path, torch::nn::Module& model) {

@@ -1,7 +1,6 @@
 #include "framework/core/atomic_file.h"
 
 #include <gtest/gtest.h>
-#include <sys/mount.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +11,7 @@
 
 #include "framework/core/error.h"
 #include "framework/core/suggest.h"
+#include "tests/small_disk.h"
 #include "tests/test_support.h"
 
 namespace fct {
@@ -56,16 +56,10 @@ TEST(WriteAtomically, AFileTheWriterDidNotMakeIsAnError) {
 
 // A full disk mid-write: a small tmpfs (root only; skipped elsewhere) that the new text overflows.
 TEST(WriteAtomicallyFault, AFullDiskIsAnErrorNamingTheFileAndKeepsThePreviousVersion) {
-  if (::geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
   testing::ScratchDir dir;
-  const std::string mount_point = dir.file("small");
-  std::filesystem::create_directories(mount_point);
-  if (::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=64k") != 0)
-    GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
-  struct Unmount {
-    std::string path;
-    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
-  } unmount{mount_point};
+  const testing::SmallDisk disk(dir.file("small"), "64k");
+  if (!disk.mounted()) GTEST_SKIP() << disk.why();
+  const std::string mount_point = disk.path();
 
   const std::string path = mount_point + "/results.csv";
   write_text_atomically(path, "old");

@@ -4,8 +4,10 @@
 
 #include <filesystem>
 
+#include "framework/core/atomic_file.h"
 #include "framework/core/error.h"
 #include "framework/train/optimizer_registry.h"
+#include "tests/small_disk.h"
 #include "tests/test_support.h"
 
 namespace fct::train {
@@ -124,6 +126,46 @@ TEST(CheckpointFault, AFlippedBitOrACutCheckpointIsRefusedNamingIt) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("checkpoint " + path), std::string::npos) << e.what();
   }
+}
+
+// A checkpoint written onto a disk that fills up: an error naming the checkpoint and "no space
+// left", the previous checkpoint intact and loadable, no temporary left; once space is freed the
+// next save works. (A small tmpfs: root only, skipped elsewhere.)
+TEST(CheckpointFault, AFullDiskKeepsThePreviousCheckpointAndSavingWorksOnceSpaceIsFreed) {
+  testing::ScratchDir dir;
+  const testing::SmallDisk disk(dir.file("small"), "512k");
+  if (!disk.mounted()) GTEST_SKIP() << disk.why();
+  torch::nn::Linear model(200, 250);  // 200 KB of weights
+  config::OptimizerConfig optimizer_config;
+  auto optimizer = make_optimizer(model->parameters(), optimizer_config);
+  const std::string path = disk.path() + "/checkpoint.pt";
+  save_checkpoint(path, *model, *optimizer, {1, 10, 7});
+  const auto saved = model->weight.clone();
+
+  // Ballast leaves less room than a second copy needs (the temporary sits beside the previous).
+  testing::write_text_file(disk.path() + "/ballast", std::string(200 * 1024, 'b'));
+  {
+    torch::NoGradGuard no_grad;
+    model->weight.add_(1.0);
+  }
+  try {
+    save_checkpoint(path, *model, *optimizer, {2, 20, 7});
+    ADD_FAILURE() << "a second checkpoint fitted";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(path), std::string::npos) << message;
+    EXPECT_NE(message.find("no space left"), std::string::npos) << message;
+  }
+  EXPECT_EQ(std::filesystem::exists(temporary_path_for(path)), false);
+  torch::nn::Linear restored(200, 250);
+  auto restored_optimizer = make_optimizer(restored->parameters(), optimizer_config);
+  EXPECT_EQ(load_checkpoint(path, *restored, *restored_optimizer).epochs_done, 1);
+  EXPECT_TRUE(restored->weight.equal(saved));
+
+  std::filesystem::remove(disk.path() + "/ballast");
+  save_checkpoint(path, *model, *optimizer, {2, 20, 7});
+  EXPECT_EQ(load_checkpoint(path, *restored, *restored_optimizer).epochs_done, 2);
+  EXPECT_TRUE(restored->weight.equal(model->weight));
 }
 
 }  // namespace
