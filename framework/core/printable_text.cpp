@@ -9,9 +9,8 @@ std::string printable_text(std::string_view text) {
   out.reserve(text.size());
   for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte != 0x7f) {
-      out += c;  // printable ASCII and UTF-8 sequences pass unchanged
-    } else if (c == '\n' || c == '\t') {
+    // Printable ASCII, UTF-8 sequences, newlines and tabs pass unchanged.
+    if ((byte >= 0x20 && byte != 0x7f) || c == '\n' || c == '\t') {
       out += c;
     } else {
       char escaped[5];

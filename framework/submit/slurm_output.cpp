@@ -11,7 +11,7 @@ namespace fct::submit {
 
 std::string parse_sbatch_output(int exit_code, const std::string& output,
                                 const std::string& command_line) {
-  const std::string id = trim(output.substr(0, output.find(';')), " \t\r\n");
+  std::string id = trim(output.substr(0, output.find(';')), " \t\r\n");
   const bool numeric =
       !id.empty() && std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (exit_code != 0 || !numeric)
