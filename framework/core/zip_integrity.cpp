@@ -158,12 +158,11 @@ class ArchiveCheck {
     if (data > directory_offset || packed > directory_offset - data)
       damaged(record + ": its " + std::to_string(packed) + " bytes at byte " +
               std::to_string(data) + " overlap the central directory");
-    const uint64_t computed =
-        method == 0   ? stored_crc(data, packed, unpacked, record)
-        : method == 8 ? deflated_crc(data, packed, unpacked, record)
-                      : (damaged(record + ": compression method " + std::to_string(method) +
-                                 " is not one zip readers use"),
-                         0);
+    if (method != 0 && method != 8)
+      damaged(record + ": compression method " + std::to_string(method) +
+              " is not one zip readers use");
+    const uint64_t computed = method == 0 ? stored_crc(data, packed, unpacked, record)
+                                          : deflated_crc(data, packed, unpacked, record);
     if (computed != crc)
       damaged(record + " fails its CRC-32 check (stored " + hex32(crc) + ", computed " +
               hex32(computed) + "): its bytes changed after it was written");

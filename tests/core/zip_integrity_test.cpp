@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "framework/core/error.h"
@@ -17,16 +16,6 @@
 
 namespace fct {
 namespace {
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
 
 // The message of the error verify_zip_file throws, or "" when it accepts the file.
 std::string refusal(const std::string& path) {
@@ -52,19 +41,19 @@ TEST(ZipIntegrity, AcceptsWhatLibTorchWrites) {
   testing::ScratchDir dir;
   const auto path = write_archive(dir);
   EXPECT_EQ(refusal(path), "");
-  EXPECT_NO_THROW(verify_zip_bytes(read_bytes(path), "in memory"));
+  EXPECT_NO_THROW(verify_zip_bytes(testing::read_text_file(path), "in memory"));
 }
 
 TEST(ZipIntegrity, AFlippedByteInATensorIsRefusedNamingFileAndRecord) {
   testing::ScratchDir dir;
   const auto path = write_archive(dir);
-  std::string bytes = read_bytes(path);
+  std::string bytes = testing::read_text_file(path);
   // float 500.0f = 0x43fa0000, little-endian: find it and change its lowest mantissa byte's bit.
   const std::string five_hundred("\x00\x00\xfa\x43", 4);
   const auto at = bytes.find(five_hundred);
   ASSERT_NE(at, std::string::npos);
   bytes[at] ^= 0x01;
-  write_bytes(path, bytes);
+  testing::write_text_file(path, bytes);
   const auto message = refusal(path);
   EXPECT_NE(message.find("model file " + path + ": a damaged zip archive"), std::string::npos)
       << message;
@@ -86,7 +75,7 @@ TEST(ZipIntegrity, EveryFlippedByteOfTheFileIsRefusedOrHarmless) {
   archive.write("w", torch::arange(8, torch::kFloat32));
   const std::string path = dir.file("small.pt");
   archive.save_to(path);
-  const std::string original = read_bytes(path);
+  const std::string original = testing::read_text_file(path);
   int refused = 0;
   for (std::size_t i = 0; i < original.size(); ++i) {
     std::string bytes = original;
@@ -116,15 +105,15 @@ TEST(ZipIntegrity, EveryFlippedByteOfTheFileIsRefusedOrHarmless) {
 TEST(ZipIntegrity, ACutFileAnEmptyFileAndAForeignFileAreRefused) {
   testing::ScratchDir dir;
   const auto path = write_archive(dir);
-  const std::string bytes = read_bytes(path);
-  write_bytes(path, bytes.substr(0, bytes.size() / 2));
+  const std::string bytes = testing::read_text_file(path);
+  testing::write_text_file(path, bytes.substr(0, bytes.size() / 2));
   EXPECT_NE(refusal(path).find("not a zip archive, or one cut short"), std::string::npos)
       << refusal(path);
-  write_bytes(path, "");
+  testing::write_text_file(path, "");
   EXPECT_NE(refusal(path).find("model file " + path + ": not a zip archive (0 bytes)"),
             std::string::npos)
       << refusal(path);
-  write_bytes(path, std::string(4096, 'x'));
+  testing::write_text_file(path, std::string(4096, 'x'));
   EXPECT_NE(refusal(path).find("not a zip archive"), std::string::npos) << refusal(path);
   EXPECT_NE(refusal(dir.file("missing.pt"))
                 .find("model file " + dir.file("missing.pt") + " cannot be opened"),
@@ -134,12 +123,12 @@ TEST(ZipIntegrity, ACutFileAnEmptyFileAndAForeignFileAreRefused) {
 TEST(ZipIntegrity, ACentralDirectoryOutsideTheFileIsRefused) {
   testing::ScratchDir dir;
   const auto path = write_archive(dir);
-  std::string bytes = read_bytes(path);
+  std::string bytes = testing::read_text_file(path);
   const auto end = bytes.rfind(std::string("PK\x05\x06", 4));
   ASSERT_NE(end, std::string::npos);
   if (static_cast<unsigned char>(bytes[end + 16]) == 0xff) GTEST_SKIP() << "a zip64 archive";
   bytes[end + 19] = '\x7f';  // the directory's offset, high byte
-  write_bytes(path, bytes);
+  testing::write_text_file(path, bytes);
   EXPECT_NE(refusal(path).find("the central directory lies outside the file"), std::string::npos)
       << refusal(path);
 }
@@ -160,11 +149,11 @@ TEST(ZipIntegrity, DeflatedAndZip64ArchivesFromPython) {
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(refusal(path), "");
   // A flipped byte inside the deflated stream.
-  std::string bytes = read_bytes(path);
+  std::string bytes = testing::read_text_file(path);
   const auto deflated = bytes.find("deflated");
   ASSERT_NE(deflated, std::string::npos);
   bytes[deflated + 8 + 6] ^= 0x10;  // past the name, inside the data
-  write_bytes(path, bytes);
+  testing::write_text_file(path, bytes);
   const auto message = refusal(path);
   EXPECT_NE(message.find("record 'deflated'"), std::string::npos) << message;
 }

@@ -19,6 +19,7 @@
 #include "tests/dataset_fixtures.h"
 #include "tests/fuzz/fuzz_support.h"
 #include "tests/image_fixtures.h"
+#include "tests/test_support.h"
 
 namespace fct::fuzz {
 namespace {
@@ -33,11 +34,6 @@ void write_seed(const fs::path& corpus, const std::string& target, const std::st
   if (!out) throw std::runtime_error("cannot write " + (corpus / target / name).string());
 }
 
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
 std::string bytes_of(const std::vector<uint8_t>& bytes) {
   return std::string(bytes.begin(), bytes.end());
 }
@@ -50,7 +46,7 @@ std::string pack_tree(const fs::path& root) {
     const std::string relative = fs::relative(entry.path(), root).string();
     const std::string extension = entry.path().extension().string();
     const bool label_file = extension == ".txt" || extension == ".csv";
-    files.push_back({relative, label_file ? read_file(entry.path()) : ""});
+    files.push_back({relative, label_file ? testing::read_text_file(entry.path()) : ""});
   }
   std::sort(files.begin(), files.end(),
             [](const TreeFile& a, const TreeFile& b) { return a.path < b.path; });
@@ -129,7 +125,7 @@ void store_seeds(const fs::path& corpus) {
     }
     writer.write_rows(0, rows);
     writer.commit();
-    write_seed(corpus, "store", name, read_file(path));
+    write_seed(corpus, "store", name, testing::read_text_file(path));
   }
 }
 
@@ -154,7 +150,7 @@ void model_seeds(const fs::path& corpus) {
                            models::make_transformation_spec(h->spec(), "aa", "bb", "cc"), ""});
   for (const char* name : {"old", "psi", "h"})
     write_seed(corpus, "model_file", name,
-               std::string(1, '\0') + read_file(scratch.path() + "/" + name + ".pt"));
+               std::string(1, '\0') + testing::read_text_file(scratch.path() + "/" + name + ".pt"));
 
   auto model = torch::nn::Sequential(torch::nn::Linear(4, 8), torch::nn::BatchNorm1d(8),
                                      torch::nn::ReLU(), torch::nn::Linear(8, 3));
@@ -164,16 +160,17 @@ void model_seeds(const fs::path& corpus) {
   optimizer.step();
   train::save_checkpoint(scratch.path() + "/checkpoint.pt", *model, optimizer, {2, 10, 7});
   write_seed(corpus, "model_file", "checkpoint",
-             std::string(1, '\1') + read_file(scratch.path() + "/checkpoint.pt"));
+             std::string(1, '\1') + testing::read_text_file(scratch.path() + "/checkpoint.pt"));
 
   models::write_state_dict_file(scratch.path() + "/state.pth", *model);
-  write_seed(corpus, "state_dict", "sequential", read_file(scratch.path() + "/state.pth"));
+  write_seed(corpus, "state_dict", "sequential",
+             testing::read_text_file(scratch.path() + "/state.pth"));
 }
 
 void config_seeds(const fs::path& corpus, const fs::path& experiments) {
   for (const auto& entry : fs::directory_iterator(experiments)) {
     if (entry.path().extension() != ".yaml") continue;
-    const std::string text = read_file(entry.path());
+    const std::string text = testing::read_text_file(entry.path());
     const std::string name = entry.path().stem().string();
     // Every file feeds both targets: a study file is a sweep file without axes, and the other
     // way round a sweep file's study part is checked by the config target.

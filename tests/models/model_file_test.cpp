@@ -3,9 +3,6 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
-
 #include "framework/core/error.h"
 #include "tests/test_support.h"
 
@@ -86,15 +83,6 @@ TEST(ModelFile, WrongKindMissingFileAndForeignFileAreNamed) {
   }
 }
 
-std::string file_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void put_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
-
 // What loading `path` as an embedding model throws ("" when it loads).
 std::string load_refusal(const std::string& path) {
   try {
@@ -118,7 +106,7 @@ TEST(ModelFileFault, AFlippedBitOrACutFileIsRefusedNamingTheFile) {
   save_model_file(
       path, *model,
       {kEmbeddingKind, "old", make_embedding_spec(tiny_model(), "fashion_mnist", 1, {0}), ""});
-  const std::string original = file_bytes(path);
+  const std::string original = testing::read_text_file(path);
   ASSERT_EQ(load_refusal(path), "");
 
   std::string flipped = original;
@@ -126,12 +114,12 @@ TEST(ModelFileFault, AFlippedBitOrACutFileIsRefusedNamingTheFile) {
   const auto at = flipped.find(std::string(reinterpret_cast<const char*>(&value), sizeof value));
   ASSERT_NE(at, std::string::npos);
   flipped[at] ^= 0x01;
-  put_bytes(path, flipped);
+  testing::write_text_file(path, flipped);
   std::string message = load_refusal(path);
   EXPECT_NE(message.find("model file " + path), std::string::npos) << message;
   EXPECT_NE(message.find("fails its CRC-32 check"), std::string::npos) << message;
 
-  put_bytes(path, original.substr(0, original.size() * 2 / 3));
+  testing::write_text_file(path, original.substr(0, original.size() * 2 / 3));
   message = load_refusal(path);
   EXPECT_NE(message.find("model file " + path), std::string::npos) << message;
   EXPECT_NE(message.find("cut short"), std::string::npos) << message;
